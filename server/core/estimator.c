@@ -1,0 +1,572 @@
+/* estimator.c: the estimator's entry points (estimate, max context, best quant, ids).
+** Pure: libc + libm only; no I/O, no allocation, no globals, no logging. Holds the
+** input checks, the verdict, the layer placement and the decode-speed estimate.
+**
+** The parts: estimator_quants.c (quant table, per-tensor weights),
+** estimator_kv.c (KV cache), estimator_runtime.c (compute buffers, reserves,
+** defaults), estimator_budget.c (usable memory per platform).
+*/
+#include "estimator_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- ids ------------------------------------------------------------------------ */
+
+static const char *const runtime_ids[EST_RUNTIME_COUNT] = {
+    "llama.cpp", "ollama", "lmstudio", "mlx", "transformers", "vllm",
+};
+static const char *const kind_ids[EST_DEVICE_COUNT] = {"gpu", "unified", "cpu"};
+static const char *const backend_ids[EST_BACKEND_COUNT] = {"cuda", "metal", "rocm", "vulkan",
+                                                           "cpu"};
+static const char *const os_ids[EST_OS_COUNT] = {"macos", "linux", "windows"};
+static const char *const kv_ids[EST_KV_COUNT] = {"default", "f16",  "bf16", "f32",
+                                                 "q8_0",    "q4_0", "fp8"};
+static const char *const verdict_ids[] = {"runs", "tight", "offload", "wont_run"};
+
+static const char UNKNOWN_ID[] = "unknown";
+
+static bool id_equal(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
+        if (ca >= 'A' && ca <= 'Z')
+            ca = (unsigned char)(ca - 'A' + 'a');
+        if (cb >= 'A' && cb <= 'Z')
+            cb = (unsigned char)(cb - 'A' + 'a');
+        if (ca != cb)
+            return false;
+        if (ca == '\0')
+            return true;
+    }
+}
+
+static int id_lookup(const char *const *table, int n, const char *id)
+{
+    if (id == NULL)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (id_equal(id, table[i]))
+            return i;
+    return -1;
+}
+
+const char *est_runtime_id(enum est_runtime rt)
+{
+    return (unsigned)rt < EST_RUNTIME_COUNT ? runtime_ids[rt] : UNKNOWN_ID;
+}
+
+int est_runtime_from_id(const char *id, enum est_runtime *out)
+{
+    int i = id_lookup(runtime_ids, EST_RUNTIME_COUNT, id);
+    if (i < 0 || out == NULL)
+        return -1;
+    *out = (enum est_runtime)i;
+    return 0;
+}
+
+const char *est_device_kind_id(enum est_device_kind k)
+{
+    return (unsigned)k < EST_DEVICE_COUNT ? kind_ids[k] : UNKNOWN_ID;
+}
+
+int est_device_kind_from_id(const char *id, enum est_device_kind *out)
+{
+    int i = id_lookup(kind_ids, EST_DEVICE_COUNT, id);
+    if (i < 0 || out == NULL)
+        return -1;
+    *out = (enum est_device_kind)i;
+    return 0;
+}
+
+const char *est_backend_id(enum est_backend b)
+{
+    return (unsigned)b < EST_BACKEND_COUNT ? backend_ids[b] : UNKNOWN_ID;
+}
+
+int est_backend_from_id(const char *id, enum est_backend *out)
+{
+    int i = id_lookup(backend_ids, EST_BACKEND_COUNT, id);
+    if (i < 0 || out == NULL)
+        return -1;
+    *out = (enum est_backend)i;
+    return 0;
+}
+
+const char *est_os_id(enum est_os os)
+{
+    return (unsigned)os < EST_OS_COUNT ? os_ids[os] : UNKNOWN_ID;
+}
+
+int est_os_from_id(const char *id, enum est_os *out)
+{
+    int i = id_lookup(os_ids, EST_OS_COUNT, id);
+    if (i < 0 || out == NULL)
+        return -1;
+    *out = (enum est_os)i;
+    return 0;
+}
+
+const char *est_kv_type_id(enum est_kv_type t)
+{
+    return (unsigned)t < EST_KV_COUNT ? kv_ids[t] : UNKNOWN_ID;
+}
+
+int est_kv_type_from_id(const char *id, enum est_kv_type *out)
+{
+    int i = id_lookup(kv_ids, EST_KV_COUNT, id);
+    if (i < 0 || out == NULL)
+        return -1;
+    *out = (enum est_kv_type)i;
+    return 0;
+}
+
+const char *est_verdict_id(enum est_verdict v)
+{
+    return (unsigned)v <= EST_WONT_RUN ? verdict_ids[v] : UNKNOWN_ID;
+}
+
+/* ---- model shape ------------------------------------------------------------------- */
+
+/* DeepSeek-V2/V3 qk_nope_head_dim and v_head_dim (config.json). */
+#define MLA_HEAD_DIM 128u
+
+enum est_status estimator_shape_resolve(const struct est_model *m, struct estimator_shape *s)
+{
+    memset(s, 0, sizeof *s);
+    if (m->num_hidden_layers == 0 || m->hidden_size == 0 || m->num_attention_heads == 0 ||
+        m->vocab_size == 0)
+        return EST_E_INVALID;
+    if (m->num_hidden_layers > ESTIMATOR_LAYERS_MAX)
+        return EST_E_RANGE;
+    s->n_layer = m->num_hidden_layers;
+    s->hidden = m->hidden_size;
+    s->n_head = m->num_attention_heads;
+    s->vocab = m->vocab_size;
+    s->tied = m->tie_word_embeddings;
+    s->max_ctx = m->max_position_embeddings;
+
+    s->n_kv = m->num_key_value_heads ? m->num_key_value_heads : s->n_head;
+    if (s->n_kv > s->n_head || s->n_head % s->n_kv != 0)
+        return EST_E_INVALID;
+    if (m->head_dim) {
+        s->head_dim = m->head_dim;
+    } else {
+        if (s->hidden % s->n_head != 0)
+            return EST_E_INVALID;
+        s->head_dim = s->hidden / s->n_head;
+    }
+
+    if (m->num_experts > 1) {
+        s->moe = true;
+        s->n_expert = m->num_experts;
+        s->n_expert_used = m->num_experts_per_tok;
+        if (s->n_expert_used == 0 || s->n_expert_used > s->n_expert)
+            return EST_E_INVALID;
+        s->expert_ff = m->moe_intermediate_size ? m->moe_intermediate_size : m->intermediate_size;
+        if (s->expert_ff == 0)
+            return EST_E_INVALID;
+        s->n_shared = m->num_shared_experts;
+        /* Every layer is sized as MoE; dense-first layers (DeepSeek) are
+        ** reconciled through the parameter count. */
+        s->ff = 0;
+    } else {
+        if (m->intermediate_size == 0)
+            return EST_E_INVALID;
+        s->ff = m->intermediate_size;
+    }
+
+    if (m->kv_lora_rank) {
+        s->mla = true;
+        s->kv_lora = m->kv_lora_rank;
+        s->rope_dim = m->qk_rope_head_dim;
+        s->mla_nope = MLA_HEAD_DIM;
+        s->mla_v = MLA_HEAD_DIM;
+    }
+
+    if (m->sliding_window_layers > s->n_layer)
+        return EST_E_INVALID;
+    if (m->sliding_window_layers > 0) {
+        if (m->sliding_window == 0)
+            return EST_E_INVALID;
+        s->swa_window = m->sliding_window;
+        s->swa_layers = m->sliding_window_layers;
+    }
+    return EST_OK;
+}
+
+/* ---- runtime / device compatibility ---------------------------------------------- */
+
+static bool backend_supported(enum est_runtime rt, enum est_backend b,
+                              const struct estimator_quant_row *q)
+{
+    switch (rt) {
+    case EST_RUNTIME_MLX:
+        /* MLX runs on Metal, CUDA (mlx[cuda]) and the CPU. */
+        return b == EST_BACKEND_METAL || b == EST_BACKEND_CUDA || b == EST_BACKEND_CPU;
+    case EST_RUNTIME_VLLM:
+        return b == EST_BACKEND_CUDA || b == EST_BACKEND_ROCM || b == EST_BACKEND_CPU;
+    case EST_RUNTIME_TRANSFORMERS:
+        /* PyTorch: CUDA, ROCm, MPS (Metal), CPU. */
+        return b != EST_BACKEND_VULKAN;
+    case EST_RUNTIME_LMSTUDIO:
+        /* LM Studio's MLX engine exists on Apple Silicon only. */
+        return q->kind != ESTIMATOR_QK_MLX || b == EST_BACKEND_METAL;
+    case EST_RUNTIME_LLAMACPP:
+    case EST_RUNTIME_OLLAMA:
+    case EST_RUNTIME_COUNT:
+    default:
+        return true;
+    }
+}
+
+static bool valid_gib(double g)
+{
+    return g > 0.0 && isfinite(g);
+}
+
+static bool valid_optional(double g)
+{
+    return g >= 0.0 && isfinite(g);
+}
+
+/* ---- verdict and placement ---------------------------------------------------------- */
+
+static const char SPEED_BANDWIDTH[] =
+    "decode is memory-bound: bytes read per token (active weights + KV cache at this context) "
+    "over the runtime's typical share of the device bandwidth";
+static const char SPEED_OFFLOAD[] =
+    "decode is memory-bound: layers on the accelerator read at its bandwidth, layers in system "
+    "RAM at an assumed 50 GB/s host bandwidth";
+static const char SPEED_UNKNOWN[] = "no bandwidth figure for this device: speed not estimated";
+static const char SPEED_NOFIT[] = "not estimated: the configuration does not fit";
+
+/* Host RAM bandwidth assumed for layers kept in system RAM next to a discrete
+** GPU: 50 GB/s, about dual-channel DDR4-3200 (51.2 GB/s theoretical) and below
+** any current DDR5 desktop; deliberately conservative. */
+#define HOST_BANDWIDTH_GBS 50.0
+/* The CPU cores of an Apple SoC reach about half of the unified memory
+** bandwidth the GPU does (approximate). */
+#define UNIFIED_CPU_SHARE 0.5
+
+struct placement {
+    uint32_t gpu_layers;        /* repeating layers (+ output) on the accelerator */
+    uint64_t gpu_layer_weights; /* weights of the repeating layers on the accelerator */
+    uint64_t gpu_layer_kv;      /* their KV */
+};
+
+/* Repeating layers that fit on the accelerator, taken from the top of the
+** stack down as llama.cpp's -ngl does (the output layer counts as one more
+** layer and moves only when every repeating layer is on the accelerator). */
+static void place_layers(const struct estimator_wctx *w, const struct estimator_kv *kv,
+                         uint64_t avail, struct estimator_ck *ck, struct placement *p)
+{
+    const struct estimator_shape *s = w->shape;
+    memset(p, 0, sizeof *p);
+    uint64_t used = 0;
+    for (uint32_t n = 0; n < s->n_layer; n++) {
+        uint32_t i = s->n_layer - 1 - n;
+        uint64_t lw = estimator_layer_weight_bytes(w, i, ck, NULL);
+        uint64_t lk = estimator_kv_layer_bytes(s, kv, i, ck);
+        uint64_t need = estimator_add(ck, estimator_add(ck, used, lw), lk);
+        if (need > avail || ck->overflow)
+            break;
+        used = need;
+        p->gpu_layers++;
+        p->gpu_layer_weights = estimator_add(ck, p->gpu_layer_weights, lw);
+        p->gpu_layer_kv = estimator_add(ck, p->gpu_layer_kv, lk);
+    }
+}
+
+/* Bytes read per decoded token from the weights: every non-expert tensor, the
+** routed experts a token visits, the output head (the tied embedding when
+** tied); the input embedding reads one row. */
+static double active_weight_bytes(const struct estimator_shape *s,
+                                  const struct estimator_weights *wt)
+{
+    double layers = (double)(wt->layers - wt->routed_experts);
+    if (s->moe)
+        layers += (double)wt->routed_experts * s->n_expert_used / s->n_expert;
+    double head = (double)wt->output + (s->tied ? (double)wt->token_embd : 0.0);
+    return layers + head;
+}
+
+static bool runs_or_tight(enum est_verdict v)
+{
+    return v == EST_RUNS || v == EST_TIGHT;
+}
+
+/* ---- est_estimate --------------------------------------------------------------------- */
+
+static enum est_status estimate(const struct est_input *in, struct est_result *out)
+{
+    struct estimator_ck ck = {false};
+    if (in == NULL)
+        return EST_E_INVALID;
+    const struct est_device *dev = &in->device;
+    const enum est_runtime rt = in->runtime;
+
+    if ((unsigned)rt >= EST_RUNTIME_COUNT || (unsigned)dev->kind >= EST_DEVICE_COUNT ||
+        (unsigned)dev->backend >= EST_BACKEND_COUNT || (unsigned)in->os >= EST_OS_COUNT ||
+        (unsigned)in->kv_type >= EST_KV_COUNT ||
+        (in->flash_attention != EST_AUTO && in->flash_attention != EST_OFF &&
+         in->flash_attention != EST_ON))
+        return EST_E_INVALID;
+    if (!valid_gib(dev->memory_gib) || !valid_optional(dev->system_ram_gib) ||
+        !valid_optional(dev->bandwidth_gbs))
+        return EST_E_INVALID;
+    if (dev->kind == EST_DEVICE_CPU && dev->backend != EST_BACKEND_CPU)
+        return EST_E_INVALID;
+    if (dev->count > ESTIMATOR_DEVICES_MAX)
+        return EST_E_RANGE;
+    if (in->context > EST_CONTEXT_MAX)
+        return EST_E_RANGE;
+    if (in->batch > ESTIMATOR_BATCH_MAX)
+        return EST_E_RANGE;
+
+    struct estimator_shape s;
+    enum est_status st = estimator_shape_resolve(&in->model, &s);
+    if (st != EST_OK)
+        return st;
+
+    const struct est_quant *qpub = in->quant ? in->quant : est_quant_default(rt);
+    const struct estimator_quant_row *q = estimator_quant_row(qpub);
+    if (q == NULL || !est_quant_runs_on(&q->pub, rt) || !backend_supported(rt, dev->backend, q))
+        return EST_E_UNSUPPORTED;
+
+    /* LM Studio runs MLX quants in its MLX engine (mlx-lm): size those as MLX. */
+    const enum est_runtime engine =
+        rt == EST_RUNTIME_LMSTUDIO && q->kind == ESTIMATOR_QK_MLX ? EST_RUNTIME_MLX : rt;
+    enum est_kv_type kvt =
+        in->kv_type == EST_KV_DEFAULT ? estimator_default_kv_type(engine) : in->kv_type;
+    if (!est_kv_type_supported(engine, kvt))
+        return EST_E_UNSUPPORTED;
+
+    uint32_t warnings = 0;
+    const uint32_t context = in->context ? in->context : estimator_default_context(in, &s);
+    if (s.max_ctx > 0 && context > s.max_ctx)
+        warnings |= EST_WARN_CONTEXT_ABOVE_TRAINED;
+    const uint32_t batch = in->batch ? in->batch : 1;
+    bool fa_forced = false;
+    const bool fa = estimator_flash_attention(in, engine, kvt, &fa_forced);
+    if (fa_forced)
+        warnings |= EST_WARN_KV_TYPE_NEEDS_FA;
+    const bool accel = estimator_has_accelerator(dev);
+
+    /* footprint */
+    struct estimator_wctx w = {.shape = &s, .quant = q, .runtime = engine, .layer_scale = 1.0};
+    struct estimator_weights wt;
+    st = estimator_weights_compute(&w, in->model.params, &ck, &wt);
+    if (ck.overflow)
+        return EST_E_RANGE;
+    if (st != EST_OK)
+        return st;
+    if (in->model.params == 0)
+        warnings |= EST_WARN_PARAMS_DERIVED;
+
+    struct estimator_kv kv;
+    estimator_kv_compute(&s, engine, kvt, context, batch, &ck, &kv);
+    uint64_t compute = estimator_compute_bytes(&s, in, engine, context, batch, fa, &kv, &ck);
+    uint64_t overhead = estimator_overhead_bytes(in, engine, accel, &ck);
+    uint64_t total = estimator_add(&ck, estimator_add(&ck, wt.total, kv.total),
+                                   estimator_add(&ck, compute, overhead));
+
+    /* budget */
+    uint64_t memory = 0, usable = 0;
+    const char *basis = NULL;
+    bool approx = false;
+    estimator_budget(in, &ck, &memory, &usable, &basis, &approx);
+    if (approx)
+        warnings |= EST_WARN_CEILING_APPROXIMATE;
+    if (ck.overflow || total > (uint64_t)INT64_MAX || usable > (uint64_t)INT64_MAX ||
+        kv.cells_full > UINT32_MAX)
+        return EST_E_RANGE;
+
+    /* verdict and placement */
+    const bool splits = engine == EST_RUNTIME_LLAMACPP || engine == EST_RUNTIME_OLLAMA ||
+                        engine == EST_RUNTIME_LMSTUDIO;
+    const uint32_t layers_total = splits ? s.n_layer + 1 : s.n_layer;
+    enum est_verdict verdict;
+    struct placement pl;
+    memset(&pl, 0, sizeof pl);
+    if (total <= usable) {
+        verdict = (usable - total) >= usable / 10 ? EST_RUNS : EST_TIGHT;
+        if (accel) {
+            pl.gpu_layers = layers_total;
+            pl.gpu_layer_weights = wt.layers;
+            pl.gpu_layer_kv = kv.total;
+        }
+    } else if (accel && estimator_runtime_offloads(rt, q)) {
+        /* Keep the compute buffer and reserves on the accelerator, then as
+        ** many layers (with their KV) as fit; the rest runs from system RAM.
+        ** On unified memory (Apple) there is no separate RAM: llama.cpp can
+        ** still run the layers beyond the GPU ceiling on the CPU (-ngl < all)
+        ** as long as everything stays within RAM minus the OS reserve, so that
+        ** is an offload verdict; MLX, vLLM and transformers (device_map="auto"
+        ** is out of scope) cannot split and are wont_run beyond their limit. */
+        uint64_t fixed = estimator_add(&ck, compute, overhead);
+        uint64_t avail = estimator_sub_floor(usable, fixed);
+        place_layers(&w, &kv, avail, &ck, &pl);
+        uint64_t gpu_used =
+            estimator_add(&ck, fixed, estimator_add(&ck, pl.gpu_layer_weights, pl.gpu_layer_kv));
+        uint64_t host_need = estimator_sub_floor(wt.total, pl.gpu_layer_weights);
+        host_need = estimator_add(&ck, host_need, estimator_sub_floor(kv.total, pl.gpu_layer_kv));
+        /* the CPU runs its layers with its own compute buffer and process */
+        host_need = estimator_add(&ck, host_need, compute);
+        host_need = estimator_add(&ck, host_need, ESTIMATOR_LLAMACPP_PROCESS);
+        uint64_t host_cap;
+        if (dev->kind == EST_DEVICE_UNIFIED) {
+            /* one pool: what the GPU holds is not available to the CPU */
+            uint64_t ram = estimator_mul(
+                &ck, estimator_bytes_from_double(&ck, dev->memory_gib * (double)ESTIMATOR_GIB),
+                dev->count ? dev->count : 1);
+            host_cap = estimator_sub_floor(estimator_os_usable_ram(ram), gpu_used);
+        } else {
+            host_cap = estimator_os_usable_ram(
+                estimator_bytes_from_double(&ck, dev->system_ram_gib * (double)ESTIMATOR_GIB));
+        }
+        verdict = host_need <= host_cap ? EST_OFFLOAD : EST_WONT_RUN;
+    } else {
+        verdict = EST_WONT_RUN;
+    }
+    if (ck.overflow)
+        return EST_E_RANGE;
+
+    /* speed */
+    double tps = 0.0;
+    const char *speed_basis;
+    double bw = dev->bandwidth_gbs * 1e9;
+    if (!accel && dev->kind == EST_DEVICE_GPU)
+        bw = HOST_BANDWIDTH_GBS * 1e9; /* CPU run on a GPU box */
+    if (!(bw > 0.0)) {
+        warnings |= EST_WARN_SPEED_UNKNOWN;
+        speed_basis = SPEED_UNKNOWN;
+    } else if (verdict == EST_WONT_RUN) {
+        speed_basis = SPEED_NOFIT;
+    } else {
+        const double eff =
+            estimator_decode_efficiency(engine, accel ? dev->backend : EST_BACKEND_CPU);
+        const double active = active_weight_bytes(&s, &wt);
+        const uint32_t count = dev->count ? dev->count : 1;
+        /* vLLM splits every layer across GPUs (tensor parallel): bandwidths
+        ** add up. Layer splits run the devices one after another. */
+        const double dev_bw = rt == EST_RUNTIME_VLLM ? bw * count : bw;
+        if (verdict != EST_OFFLOAD) {
+            tps = eff * dev_bw / (active + (double)kv.total);
+            speed_basis = SPEED_BANDWIDTH;
+        } else {
+            double frac = wt.layers ? (double)pl.gpu_layer_weights / (double)wt.layers : 0.0;
+            double layer_active =
+                active - (double)wt.output - (s.tied ? (double)wt.token_embd : 0.0);
+            double gpu_bytes = layer_active * frac + (double)pl.gpu_layer_kv;
+            double cpu_bytes =
+                active - layer_active * frac + ((double)kv.total - (double)pl.gpu_layer_kv);
+            double host_bw =
+                dev->kind == EST_DEVICE_UNIFIED ? bw * UNIFIED_CPU_SHARE : HOST_BANDWIDTH_GBS * 1e9;
+            double host_eff = estimator_decode_efficiency(engine, EST_BACKEND_CPU);
+            double t = gpu_bytes / (eff * dev_bw) + cpu_bytes / (host_eff * host_bw);
+            tps = t > 0.0 ? 1.0 / t : 0.0;
+            speed_basis = SPEED_OFFLOAD;
+        }
+    }
+
+    out->weights_bytes = wt.total;
+    out->kv_cache_bytes = kv.total;
+    out->compute_bytes = compute;
+    out->overhead_bytes = overhead;
+    out->total_bytes = total;
+    out->memory_bytes = memory;
+    out->usable_bytes = usable;
+    out->budget_basis = basis;
+    out->headroom_bytes = (int64_t)usable - (int64_t)total;
+    out->verdict = verdict;
+    out->quant = &q->pub;
+    out->context = context;
+    /* cells of the longest layer cache (the window when every layer slides) */
+    out->kv_cells =
+        (uint32_t)(s.swa_layers >= s.n_layer && s.swa_window ? kv.cells_swa : kv.cells_full);
+    out->kv_type = kvt;
+    out->flash_attention = fa;
+    out->batch = batch;
+    out->gpu_layers_offloaded = pl.gpu_layers;
+    out->gpu_layers_total = layers_total;
+    out->tokens_per_second = tps;
+    out->speed_basis = speed_basis;
+    out->warnings = warnings;
+    return EST_OK;
+}
+
+enum est_status est_estimate(const struct est_input *in, struct est_result *out)
+{
+    if (out == NULL)
+        return EST_E_INVALID;
+    memset(out, 0, sizeof *out);
+    enum est_status st = estimate(in, out);
+    if (st != EST_OK)
+        memset(out, 0, sizeof *out);
+    return st;
+}
+
+/* ---- searches ---------------------------------------------------------------------------- */
+
+static bool fits_at(struct est_input *q, uint32_t context)
+{
+    struct est_result r;
+    q->context = context;
+    return est_estimate(q, &r) == EST_OK && runs_or_tight(r.verdict);
+}
+
+uint32_t est_max_context(const struct est_input *in)
+{
+    if (in == NULL)
+        return 0;
+    struct estimator_shape s;
+    if (estimator_shape_resolve(&in->model, &s) != EST_OK)
+        return 0;
+    if ((unsigned)in->runtime >= EST_RUNTIME_COUNT)
+        return 0;
+
+    uint64_t cap = s.max_ctx ? s.max_ctx : EST_CONTEXT_MAX;
+    if (in->context > cap)
+        cap = in->context;
+    if (cap > EST_CONTEXT_MAX)
+        cap = EST_CONTEXT_MAX;
+    const uint32_t step = estimator_context_step(in->runtime);
+
+    struct est_input q = *in;
+    uint32_t hi = (uint32_t)(cap / step);
+    if (hi == 0)
+        return fits_at(&q, (uint32_t)cap) ? (uint32_t)cap : 0;
+    if (!fits_at(&q, step))
+        return 0;
+    /* largest k in [1, hi] with k * step fitting; memory grows with context */
+    uint32_t lo = 1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo + 1) / 2;
+        if (fits_at(&q, mid * step))
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo * step;
+}
+
+const struct est_quant *est_best_quant(const struct est_input *in)
+{
+    if (in == NULL)
+        return NULL;
+    const struct est_quant *best = NULL;
+    struct est_input q = *in;
+    for (size_t i = 0; i < est_quant_count(); i++) {
+        const struct est_quant *cand = est_quant_at(i);
+        if (!est_quant_runs_on(cand, in->runtime))
+            continue;
+        if (best != NULL && cand->quality <= best->quality)
+            continue;
+        struct est_result r;
+        q.quant = cand;
+        if (est_estimate(&q, &r) == EST_OK && runs_or_tight(r.verdict))
+            best = cand;
+    }
+    return best;
+}

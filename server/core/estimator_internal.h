@@ -1,0 +1,291 @@
+/* estimator_internal.h: declarations shared by the estimator's parts (estimator*.c).
+** Not a public API: include it only from server/core/estimator*.c and their tests.
+**
+** Everything here is pure: no I/O, no allocation, no globals. All byte
+** arithmetic goes through the checked helpers below so that absurd inputs
+** raise a sticky overflow flag (reported as EST_E_RANGE) instead of wrapping.
+*/
+#ifndef WIR_ESTIMATOR_INTERNAL_H
+#define WIR_ESTIMATOR_INTERNAL_H
+
+#include "estimator.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ESTIMATOR_KIB 1024ull
+#define ESTIMATOR_MIB (1024ull * 1024ull)
+#define ESTIMATOR_GIB (1024ull * 1024ull * 1024ull)
+
+/* Deepest model we size. The largest published transformers have ~130
+** layers; anything beyond this is treated as absurd input (EST_E_RANGE) and
+** keeps the per-layer loops bounded. */
+#define ESTIMATOR_LAYERS_MAX 4096u
+/* Most concurrent sequences we size (llama.cpp's own LLAMA_MAX_SEQ is 256;
+** vLLM's largest default max_num_seqs is 1024). */
+#define ESTIMATOR_BATCH_MAX 65536u
+/* Most identical devices we size together. */
+#define ESTIMATOR_DEVICES_MAX 1024u
+
+/* ---- checked arithmetic -------------------------------------------------- */
+
+/* Sticky error flags of one estimate. */
+struct estimator_ck {
+    bool overflow; /* a product/sum did not fit in 64 bits */
+};
+
+/* a * b, saturating at UINT64_MAX and raising ck->overflow. */
+static inline uint64_t estimator_mul(struct estimator_ck *ck, uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    if (__builtin_mul_overflow(a, b, &r)) {
+        ck->overflow = true;
+        return UINT64_MAX;
+    }
+    return r;
+}
+
+/* a + b, saturating at UINT64_MAX and raising ck->overflow. */
+static inline uint64_t estimator_add(struct estimator_ck *ck, uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    if (__builtin_add_overflow(a, b, &r)) {
+        ck->overflow = true;
+        return UINT64_MAX;
+    }
+    return r;
+}
+
+/* a - b clamped at 0. */
+static inline uint64_t estimator_sub_floor(uint64_t a, uint64_t b)
+{
+    return a > b ? a - b : 0;
+}
+
+/* ceil(a / b) * b for b > 0, checked. */
+static inline uint64_t estimator_pad(struct estimator_ck *ck, uint64_t a, uint64_t b)
+{
+    uint64_t q = a / b + (a % b != 0);
+    return estimator_mul(ck, q, b);
+}
+
+/* A non-negative finite double rounded to bytes; raises ck->overflow when it
+** does not fit in 64 bits. NaN and negatives give 0 (callers validate first). */
+uint64_t estimator_bytes_from_double(struct estimator_ck *ck, double x);
+
+/* ---- model shape ----------------------------------------------------------- */
+
+/* The architecture with defaults resolved and checked. */
+struct estimator_shape {
+    uint32_t n_layer;
+    uint32_t hidden;
+    uint32_t n_head;
+    uint32_t n_kv;     /* KV heads (GQA) */
+    uint32_t head_dim; /* per head, K and V */
+    uint32_t ff;       /* dense FFN width (0 when every layer is MoE) */
+    uint32_t vocab;
+    bool tied;
+    bool moe;
+    uint32_t n_expert;
+    uint32_t n_expert_used;
+    uint32_t expert_ff; /* per-expert FFN width */
+    uint32_t n_shared;  /* shared experts (each expert_ff wide) */
+    bool mla;
+    uint32_t kv_lora;  /* MLA latent rank */
+    uint32_t rope_dim; /* MLA rope part of K */
+    uint32_t mla_nope; /* MLA non-rope part of each head's K */
+    uint32_t mla_v;    /* MLA V head dim */
+    uint32_t swa_window;
+    uint32_t swa_layers; /* layers using the window (0 = none) */
+    uint32_t max_ctx;    /* trained context, 0 = unknown */
+};
+
+/* Check and resolve m into *s. EST_E_INVALID for inconsistent shapes,
+** EST_E_RANGE for absurd sizes. */
+enum est_status estimator_shape_resolve(const struct est_model *m, struct estimator_shape *s);
+
+/* Whether layer i uses the sliding window (the window layers are spread
+** evenly over the stack, as Gemma/gpt-oss interleave them). */
+bool estimator_layer_is_swa(const struct estimator_shape *s, uint32_t i);
+
+/* ---- quantizations and weights ---------------------------------------------- */
+
+/* How a quant label stores tensors. */
+enum estimator_qkind {
+    ESTIMATOR_QK_GGUF = 0, /* llama.cpp ftype with per-tensor type mix */
+    ESTIMATOR_QK_FLOAT16,  /* bf16 / fp16 (GGUF F16/BF16 on the llama.cpp family) */
+    ESTIMATOR_QK_MLX,      /* MLX affine, group 64 */
+    ESTIMATOR_QK_FP8,      /* HF FP8 linear layers */
+    ESTIMATOR_QK_AWQ,      /* AutoAWQ int4, group 128 */
+    ESTIMATOR_QK_GPTQ,     /* GPTQ int4, group 128 */
+};
+
+/* One row of the quant table; pub is what the API shows. */
+struct estimator_quant_row {
+    struct est_quant pub;
+    enum estimator_qkind kind;
+    int ftype;         /* ESTIMATOR_QK_GGUF: enum estimator_ftype */
+    unsigned bits;     /* ESTIMATOR_QK_MLX: 3..8 */
+    unsigned runtimes; /* bit (1u << est_runtime) per runtime that loads it */
+};
+
+/* The internal row behind a public quant pointer (a row of our table, or an
+** outside struct matched by id); NULL if unknown. */
+const struct estimator_quant_row *estimator_quant_row(const struct est_quant *q);
+
+/* Sizes of the weights for one (model, quant, runtime). */
+struct estimator_weights {
+    uint64_t total;          /* every tensor, bytes */
+    uint64_t token_embd;     /* input embedding */
+    uint64_t output;         /* output head (untied) + final norm */
+    uint64_t layers;         /* all repeating layers */
+    uint64_t routed_experts; /* routed expert tensors within layers */
+    uint64_t params;         /* parameters the bytes were sized for */
+    uint64_t params_shape;   /* parameters counted from the shape */
+};
+
+/* Layers differ only by which of llama-quant.cpp's position rules apply to
+** them (first/last eighth, every third layer, first 2/4 layers, first
+** sixteenth, middle band): one slot per combination. */
+#define ESTIMATOR_LAYER_CLASSES 64u
+
+/* Everything needed to size one tensor, and the raw sizes of each layer
+** class (filled by estimator_weights_compute). */
+struct estimator_wctx {
+    const struct estimator_shape *shape;
+    const struct estimator_quant_row *quant;
+    enum est_runtime runtime;
+    double layer_scale; /* model params / shape params for the layers (1.0 = exact) */
+    bool class_known[ESTIMATOR_LAYER_CLASSES];
+    uint64_t class_bytes[ESTIMATOR_LAYER_CLASSES];  /* raw bytes of one layer */
+    uint64_t class_routed[ESTIMATOR_LAYER_CLASSES]; /* raw routed-expert bytes */
+    uint64_t class_params[ESTIMATOR_LAYER_CLASSES];
+};
+
+/* Fill w->layer_scale from the caller's parameter count (0 = derive) and
+** size every tensor into *out. EST_E_INVALID when params is smaller than the
+** embeddings alone. Overflow raises ck. */
+enum est_status estimator_weights_compute(struct estimator_wctx *w, uint64_t params,
+                                          struct estimator_ck *ck, struct estimator_weights *out);
+
+/* Bytes of repeating layer i (scaled like the total); *routed receives the
+** routed-expert part. Requires estimator_weights_compute to have run on w. */
+uint64_t estimator_layer_weight_bytes(const struct estimator_wctx *w, uint32_t i,
+                                      struct estimator_ck *ck, uint64_t *routed);
+
+/* ggml storage types llama.cpp picks per tensor (subset we size). */
+enum estimator_ggml_type {
+    ESTIMATOR_GT_F32 = 0,
+    ESTIMATOR_GT_F16,
+    ESTIMATOR_GT_BF16,
+    ESTIMATOR_GT_Q4_0,
+    ESTIMATOR_GT_Q4_1,
+    ESTIMATOR_GT_Q5_0,
+    ESTIMATOR_GT_Q5_1,
+    ESTIMATOR_GT_Q8_0,
+    ESTIMATOR_GT_Q2_K,
+    ESTIMATOR_GT_Q3_K,
+    ESTIMATOR_GT_Q4_K,
+    ESTIMATOR_GT_Q5_K,
+    ESTIMATOR_GT_Q6_K,
+    ESTIMATOR_GT_IQ1_S,
+    ESTIMATOR_GT_IQ1_M,
+    ESTIMATOR_GT_IQ2_XXS,
+    ESTIMATOR_GT_IQ2_XS,
+    ESTIMATOR_GT_IQ2_S,
+    ESTIMATOR_GT_IQ3_XXS,
+    ESTIMATOR_GT_IQ3_S,
+    ESTIMATOR_GT_IQ4_NL,
+    ESTIMATOR_GT_IQ4_XS,
+    ESTIMATOR_GT_COUNT
+};
+
+/* Bytes of one row of n elements stored as type t (n rounded up to whole
+** blocks). */
+uint64_t estimator_ggml_row_bytes(struct estimator_ck *ck, enum estimator_ggml_type t, uint64_t n);
+
+/* ---- KV cache --------------------------------------------------------------- */
+
+struct estimator_kv {
+    uint64_t cells_full;     /* cells of a full-attention layer, all sequences */
+    uint64_t cells_swa;      /* cells of a sliding-window layer, all sequences */
+    uint64_t bytes_per_cell; /* K + V bytes of one cell in one layer */
+    uint64_t total;          /* whole cache, bytes */
+};
+
+/* Bytes per element of a KV type as a row of n elements (block scales
+** included): f16/bf16 2, f32 4, q8_0 34/32, q4_0 18/32, fp8 1. */
+uint64_t estimator_kv_row_bytes(struct estimator_ck *ck, enum est_kv_type t, uint64_t n);
+
+/* Size the cache for `context` tokens per sequence and `batch` sequences as
+** runtime rt allocates it (padding, windows, MLA latent). */
+void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt, enum est_kv_type t,
+                          uint32_t context, uint32_t batch, struct estimator_ck *ck,
+                          struct estimator_kv *out);
+
+/* KV bytes of repeating layer i. */
+uint64_t estimator_kv_layer_bytes(const struct estimator_shape *s, const struct estimator_kv *kv,
+                                  uint32_t i, struct estimator_ck *ck);
+
+/* ---- runtime behaviour -------------------------------------------------------- */
+
+/* llama.cpp's physical batch (-ub) default, and what Ollama passes as both -b
+** and -ub (num_batch 512). Source: llama.cpp common/common.h (n_ubatch = 512);
+** ollama api/types.go (NumBatch: 512). */
+#define ESTIMATOR_LLAMACPP_UBATCH 512u
+
+/* llama.cpp process outside its buffers (binary, vocab, bookkeeping): 63-78
+** MiB measured in CPU runs, ~100 MiB allowed (LLAMACPP-RULES.md section 8). */
+#define ESTIMATOR_LLAMACPP_PROCESS (100ull * ESTIMATOR_MIB)
+
+/* llama.cpp's compute buffer (worst-case graph of n_ubatch tokens against
+** n_kv cells) plus its output (logits) buffer for n_seq sequences, for one
+** device holding the output layer; extra_devices adds the per-layer part for
+** each further device of a layer split. */
+uint64_t estimator_llamacpp_compute_bytes(const struct estimator_shape *s, uint64_t n_kv,
+                                          uint32_t n_ubatch, bool flash_attn, uint32_t n_seq,
+                                          uint32_t extra_devices, struct estimator_ck *ck);
+
+/* Activation working set for the runtime (compute_bytes of the result). */
+uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct est_input *in,
+                                 enum est_runtime rt, uint32_t context, uint32_t batch,
+                                 bool flash_attn, const struct estimator_kv *kv,
+                                 struct estimator_ck *ck);
+
+/* Fixed runtime reserves beyond weights/KV/compute (overhead_bytes). */
+uint64_t estimator_overhead_bytes(const struct est_input *in, enum est_runtime rt,
+                                  bool on_accelerator, struct estimator_ck *ck);
+
+/* The context the runtime allocates when the caller gives none. */
+uint32_t estimator_default_context(const struct est_input *in, const struct estimator_shape *s);
+
+/* The runtime's KV type when the caller asks for the default. */
+enum est_kv_type estimator_default_kv_type(enum est_runtime rt);
+
+/* Whether flash attention is on after the runtime resolves `auto`, given the
+** KV type; *forced is set when a quantized V cache forces it on. */
+bool estimator_flash_attention(const struct est_input *in, enum est_runtime rt, enum est_kv_type kv,
+                               bool *forced);
+
+/* Whether the runtime can split layers between the accelerator and system RAM. */
+bool estimator_runtime_offloads(enum est_runtime rt, const struct estimator_quant_row *q);
+
+/* Granularity (tokens) of the context search for a runtime. */
+uint32_t estimator_context_step(enum est_runtime rt);
+
+/* Fraction of the peak memory bandwidth a runtime reaches when decoding. */
+double estimator_decode_efficiency(enum est_runtime rt, enum est_backend b);
+
+/* The budget as est_budget computes it; *approximate is set when the Apple
+** ceiling came from the interpolated table rather than a known rule or the
+** user's wired limit. Overflow raises ck. */
+void estimator_budget(const struct est_input *in, struct estimator_ck *ck, uint64_t *memory,
+                      uint64_t *usable, const char **basis, bool *approximate);
+
+/* Host RAM that an OS leaves to applications, bytes, for ram bytes installed. */
+uint64_t estimator_os_usable_ram(uint64_t ram);
+
+/* Whether the device runs the model on an accelerator (not the CPU). */
+bool estimator_has_accelerator(const struct est_device *d);
+
+#endif

@@ -1,0 +1,790 @@
+/* estimator_quants.c: the quant table and the per-tensor weight sums.
+** Pure: no I/O, no allocation, no globals beyond const tables. llama.cpp's per-tensor
+** type mix, MLX affine, HF float / FP8 / AWQ / GPTQ.
+**
+** Weights are never "params x one bpw": every tensor of the architecture is
+** enumerated (embedding, output head, per-layer attention with the real
+** head_dim and GQA, MLA projections, dense or MoE FFN, norms) and stored at
+** the type the runtime's converter really picks for it.
+*/
+#include "estimator_internal.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+/* ---- ggml storage types ------------------------------------------------------ */
+
+struct ggml_traits {
+    uint32_t block; /* weights per block */
+    uint32_t bytes; /* bytes per block */
+};
+
+/* Block sizes and bytes per block of ggml's block structs.
+** Source: ggml/src/ggml-common.h (block_q4_0 ... block_iq4_xs), mirrored in
+** gpustack/gguf-parser-go ggml.go _GGMLTypeTraits; FACTS.md section 3. */
+static const struct ggml_traits ggml_traits[ESTIMATOR_GT_COUNT] = {
+    [ESTIMATOR_GT_F32] = {1, 4},        [ESTIMATOR_GT_F16] = {1, 2},
+    [ESTIMATOR_GT_BF16] = {1, 2},       [ESTIMATOR_GT_Q4_0] = {32, 18},
+    [ESTIMATOR_GT_Q4_1] = {32, 20},     [ESTIMATOR_GT_Q5_0] = {32, 22},
+    [ESTIMATOR_GT_Q5_1] = {32, 24},     [ESTIMATOR_GT_Q8_0] = {32, 34},
+    [ESTIMATOR_GT_Q2_K] = {256, 84},    [ESTIMATOR_GT_Q3_K] = {256, 110},
+    [ESTIMATOR_GT_Q4_K] = {256, 144},   [ESTIMATOR_GT_Q5_K] = {256, 176},
+    [ESTIMATOR_GT_Q6_K] = {256, 210},   [ESTIMATOR_GT_IQ1_S] = {256, 50},
+    [ESTIMATOR_GT_IQ1_M] = {256, 56},   [ESTIMATOR_GT_IQ2_XXS] = {256, 66},
+    [ESTIMATOR_GT_IQ2_XS] = {256, 74},  [ESTIMATOR_GT_IQ2_S] = {256, 82},
+    [ESTIMATOR_GT_IQ3_XXS] = {256, 98}, [ESTIMATOR_GT_IQ3_S] = {256, 110},
+    [ESTIMATOR_GT_IQ4_NL] = {32, 18},   [ESTIMATOR_GT_IQ4_XS] = {256, 136},
+};
+
+uint64_t estimator_ggml_row_bytes(struct estimator_ck *ck, enum estimator_ggml_type t, uint64_t n)
+{
+    const struct ggml_traits *tr = &ggml_traits[t];
+    uint64_t blocks = n / tr->block + (n % tr->block != 0);
+    return estimator_mul(ck, blocks, tr->bytes);
+}
+
+/* ---- the quant table ---------------------------------------------------------- */
+
+/* llama.cpp file types we size (llama_ftype names without MOSTLY_). */
+enum estimator_ftype {
+    FT_Q8_0 = 0,
+    FT_Q6_K,
+    FT_Q5_K_M,
+    FT_Q5_K_S,
+    FT_Q5_1,
+    FT_Q5_0,
+    FT_Q4_K_M,
+    FT_Q4_K_S,
+    FT_Q4_1,
+    FT_Q4_0,
+    FT_IQ4_NL,
+    FT_IQ4_XS,
+    FT_Q3_K_L,
+    FT_Q3_K_M,
+    FT_Q3_K_S,
+    FT_IQ3_M,
+    FT_IQ3_XS,
+    FT_IQ3_XXS,
+    FT_Q2_K,
+    FT_IQ2_M,
+    FT_IQ2_S,
+    FT_IQ2_XS,
+    FT_IQ2_XXS,
+    FT_IQ1_M,
+    FT_IQ1_S,
+    FT_COUNT
+};
+
+#define RT_BIT(rt) (1u << (unsigned)(rt))
+#define RT_GGUF                                                                                    \
+    (RT_BIT(EST_RUNTIME_LLAMACPP) | RT_BIT(EST_RUNTIME_OLLAMA) | RT_BIT(EST_RUNTIME_LMSTUDIO))
+#define RT_MLX (RT_BIT(EST_RUNTIME_MLX) | RT_BIT(EST_RUNTIME_LMSTUDIO))
+#define RT_HF (RT_BIT(EST_RUNTIME_VLLM) | RT_BIT(EST_RUNTIME_TRANSFORMERS))
+#define RT_ALL (RT_GGUF | RT_MLX | RT_HF)
+
+#define GGUF_ROW(id, ft, bpw, q)                                                                   \
+    {                                                                                              \
+        {id, EST_QF_GGUF, bpw, q}, ESTIMATOR_QK_GGUF, ft, 0, RT_GGUF                               \
+    }
+#define MLX_ROW(id, b, q)                                                                          \
+    {                                                                                              \
+        {id, EST_QF_MLX, (double)(b) + 0.5, q}, ESTIMATOR_QK_MLX, 0, b, RT_MLX                     \
+    }
+
+/* Nominal bpw: the base ggml type's storage bpw (FACTS.md section 3) for
+** k-quant and legacy labels; llama-quantize's headline figure for the IQ mixes
+** whose base type differs from the label (tools/quantize/quantize.cpp
+** @03161a4e: IQ2_S 2.5, IQ2_M 2.7, IQ3_XS 3.3, IQ3_M 3.66). MLX affine g64:
+** bits + 32/64 (FACTS.md section 5). AWQ/GPTQ g128: 4 + (16-bit scale + 4-bit
+** zero)/128. Quality: higher = closer to the original weights (ordering from
+** llama.cpp's published perplexity/KLD tables: K-quants above legacy quants
+** of the same size, IQ4 between Q4_K_S and Q4_1). */
+static const struct estimator_quant_row quant_table[] = {
+    {{"bf16", EST_QF_HF, 16.0, 100}, ESTIMATOR_QK_FLOAT16, 0, 16, RT_ALL},
+    {{"fp16", EST_QF_HF, 16.0, 99}, ESTIMATOR_QK_FLOAT16, 0, 16, RT_ALL},
+    GGUF_ROW("Q8_0", FT_Q8_0, 8.5, 95),
+    {{"fp8", EST_QF_HF, 8.0, 94}, ESTIMATOR_QK_FP8, 0, 8, RT_HF},
+    MLX_ROW("mlx-8bit", 8, 93),
+    GGUF_ROW("Q6_K", FT_Q6_K, 6.5625, 90),
+    MLX_ROW("mlx-6bit", 6, 88),
+    GGUF_ROW("Q5_K_M", FT_Q5_K_M, 5.5, 85),
+    GGUF_ROW("Q5_K_S", FT_Q5_K_S, 5.5, 84),
+    GGUF_ROW("Q5_1", FT_Q5_1, 6.0, 83),
+    MLX_ROW("mlx-5bit", 5, 82),
+    GGUF_ROW("Q5_0", FT_Q5_0, 5.5, 81),
+    GGUF_ROW("Q4_K_M", FT_Q4_K_M, 4.5, 78),
+    {{"awq-int4", EST_QF_HF, 4.15625, 77}, ESTIMATOR_QK_AWQ, 0, 4, RT_HF},
+    {{"gptq-int4", EST_QF_HF, 4.15625, 76}, ESTIMATOR_QK_GPTQ, 0, 4, RT_HF},
+    GGUF_ROW("Q4_K_S", FT_Q4_K_S, 4.5, 75),
+    GGUF_ROW("IQ4_XS", FT_IQ4_XS, 4.25, 74),
+    GGUF_ROW("IQ4_NL", FT_IQ4_NL, 4.5, 73),
+    MLX_ROW("mlx-4bit", 4, 72),
+    GGUF_ROW("Q4_1", FT_Q4_1, 5.0, 71),
+    GGUF_ROW("Q4_0", FT_Q4_0, 4.5, 70),
+    GGUF_ROW("Q3_K_L", FT_Q3_K_L, 3.4375, 65),
+    GGUF_ROW("Q3_K_M", FT_Q3_K_M, 3.4375, 63),
+    GGUF_ROW("IQ3_M", FT_IQ3_M, 3.66, 62),
+    GGUF_ROW("IQ3_XS", FT_IQ3_XS, 3.3, 60),
+    GGUF_ROW("Q3_K_S", FT_Q3_K_S, 3.4375, 58),
+    MLX_ROW("mlx-3bit", 3, 57),
+    GGUF_ROW("IQ3_XXS", FT_IQ3_XXS, 3.0625, 56),
+    GGUF_ROW("Q2_K", FT_Q2_K, 2.625, 50),
+    GGUF_ROW("IQ2_M", FT_IQ2_M, 2.7, 48),
+    GGUF_ROW("IQ2_S", FT_IQ2_S, 2.5, 46),
+    GGUF_ROW("IQ2_XS", FT_IQ2_XS, 2.3125, 44),
+    GGUF_ROW("IQ2_XXS", FT_IQ2_XXS, 2.0625, 42),
+    GGUF_ROW("IQ1_M", FT_IQ1_M, 1.75, 30),
+    GGUF_ROW("IQ1_S", FT_IQ1_S, 1.5625, 25),
+};
+
+#define QUANT_COUNT (sizeof quant_table / sizeof quant_table[0])
+
+size_t est_quant_count(void)
+{
+    return QUANT_COUNT;
+}
+
+const struct est_quant *est_quant_at(size_t i)
+{
+    return i < QUANT_COUNT ? &quant_table[i].pub : NULL;
+}
+
+/* ASCII case-insensitive equality (ids are ASCII). */
+static bool id_equal(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
+        if (ca >= 'A' && ca <= 'Z')
+            ca = (unsigned char)(ca - 'A' + 'a');
+        if (cb >= 'A' && cb <= 'Z')
+            cb = (unsigned char)(cb - 'A' + 'a');
+        if (ca != cb)
+            return false;
+        if (ca == '\0')
+            return true;
+    }
+}
+
+const struct est_quant *est_quant_find(const char *id)
+{
+    if (id == NULL)
+        return NULL;
+    /* Aliases: GGUF spells the float files F16 / BF16. */
+    if (id_equal(id, "f16"))
+        id = "fp16";
+    for (size_t i = 0; i < QUANT_COUNT; i++)
+        if (id_equal(id, quant_table[i].pub.id))
+            return &quant_table[i].pub;
+    return NULL;
+}
+
+const struct estimator_quant_row *estimator_quant_row(const struct est_quant *q)
+{
+    if (q == NULL)
+        return NULL;
+    for (size_t i = 0; i < QUANT_COUNT; i++)
+        if (q == &quant_table[i].pub)
+            return &quant_table[i];
+    if (q->id == NULL)
+        return NULL;
+    const struct est_quant *found = est_quant_find(q->id);
+    if (found == NULL)
+        return NULL;
+    return estimator_quant_row(found);
+}
+
+bool est_quant_runs_on(const struct est_quant *q, enum est_runtime rt)
+{
+    const struct estimator_quant_row *row = estimator_quant_row(q);
+    if (row == NULL || (unsigned)rt >= EST_RUNTIME_COUNT)
+        return false;
+    return (row->runtimes & RT_BIT(rt)) != 0;
+}
+
+const struct est_quant *est_quant_default(enum est_runtime rt)
+{
+    switch (rt) {
+    case EST_RUNTIME_MLX:
+        return est_quant_find("mlx-4bit");
+    case EST_RUNTIME_TRANSFORMERS:
+    case EST_RUNTIME_VLLM:
+        return est_quant_find("bf16");
+    case EST_RUNTIME_LLAMACPP:
+    case EST_RUNTIME_OLLAMA:
+    case EST_RUNTIME_LMSTUDIO:
+    case EST_RUNTIME_COUNT:
+    default:
+        return est_quant_find("Q4_K_M");
+    }
+}
+
+/* ---- tensor enumeration -------------------------------------------------------- */
+
+/* Tensor roles, as llama-quant.cpp categorizes them (tensor_get_category). */
+enum tcat {
+    TC_TOKEN_EMBD,
+    TC_OUTPUT,
+    TC_NORM,   /* 1-D: norms (never quantized) */
+    TC_ROUTER, /* ffn_gate_inp: never quantized, stored F32 */
+    TC_ATTN_Q,
+    TC_ATTN_K,
+    TC_ATTN_V,
+    TC_ATTN_KV_B,  /* MLA attn_kv_b: treated like attn_v */
+    TC_ATTN_OTHER, /* MLA attn_kv_a_mqa */
+    TC_ATTN_OUT,
+    TC_FFN_GATE,
+    TC_FFN_UP,
+    TC_FFN_DOWN,
+};
+
+struct tensor {
+    enum tcat cat;
+    uint64_t ne0;  /* row width (input features) */
+    uint64_t rows; /* rows (output features; x experts for 3-D expert tensors) */
+    bool routed;   /* a routed-expert tensor */
+};
+
+#define LAYER_TENSORS_MAX 16
+
+/* DeepSeek-V2/V3 use 128 for both qk_nope_head_dim and v_head_dim
+** (config.json of deepseek-ai/DeepSeek-V3 and DeepSeek-V2); our model record
+** carries only kv_lora_rank and qk_rope_head_dim. */
+static size_t layer_tensors(const struct estimator_shape *s, struct tensor *t)
+{
+    size_t n = 0;
+    const uint64_t h = s->hidden;
+    t[n++] = (struct tensor){TC_NORM, h, 1, false}; /* attn_norm */
+    if (s->mla) {
+        uint64_t qk = (uint64_t)s->mla_nope + s->rope_dim;
+        t[n++] = (struct tensor){TC_ATTN_Q, h, (uint64_t)s->n_head * qk, false};
+        t[n++] = (struct tensor){TC_ATTN_OTHER, h, (uint64_t)s->kv_lora + s->rope_dim, false};
+        t[n++] = (struct tensor){TC_NORM, s->kv_lora, 1, false}; /* attn_kv_a_norm */
+        t[n++] = (struct tensor){TC_ATTN_KV_B, s->kv_lora,
+                                 (uint64_t)s->n_head * ((uint64_t)s->mla_nope + s->mla_v), false};
+        t[n++] = (struct tensor){TC_ATTN_OUT, (uint64_t)s->n_head * s->mla_v, h, false};
+    } else {
+        uint64_t q = (uint64_t)s->n_head * s->head_dim;
+        uint64_t kv = (uint64_t)s->n_kv * s->head_dim;
+        t[n++] = (struct tensor){TC_ATTN_Q, h, q, false};
+        t[n++] = (struct tensor){TC_ATTN_K, h, kv, false};
+        t[n++] = (struct tensor){TC_ATTN_V, h, kv, false};
+        t[n++] = (struct tensor){TC_ATTN_OUT, q, h, false};
+    }
+    t[n++] = (struct tensor){TC_NORM, h, 1, false}; /* ffn_norm */
+    if (s->moe) {
+        uint64_t e = s->expert_ff;
+        t[n++] = (struct tensor){TC_ROUTER, h, s->n_expert, false};
+        t[n++] = (struct tensor){TC_FFN_GATE, h, e * s->n_expert, true};
+        t[n++] = (struct tensor){TC_FFN_UP, h, e * s->n_expert, true};
+        t[n++] = (struct tensor){TC_FFN_DOWN, e, h * s->n_expert, true};
+        if (s->n_shared > 0) {
+            uint64_t w = e * s->n_shared;
+            t[n++] = (struct tensor){TC_FFN_GATE, h, w, false};
+            t[n++] = (struct tensor){TC_FFN_UP, h, w, false};
+            t[n++] = (struct tensor){TC_FFN_DOWN, w, h, false};
+        }
+    } else {
+        t[n++] = (struct tensor){TC_FFN_GATE, h, s->ff, false};
+        t[n++] = (struct tensor){TC_FFN_UP, h, s->ff, false};
+        t[n++] = (struct tensor){TC_FFN_DOWN, s->ff, h, false};
+    }
+    return n;
+}
+
+/* ---- llama.cpp per-tensor type selection ----------------------------------------
+** A port of llama_tensor_get_type_impl / tensor_type_fallback in
+** src/llama-quant.cpp (ggml-org/llama.cpp @007dbbf3; FACTS.md section 3a),
+** checked against every row of tests/data/truth/llamacpp-quant-sizes.tsv. */
+
+struct gguf_ctx {
+    int ftype;
+    uint32_t n_layer;
+    uint32_t n_gqa;    /* n_head / n_head_kv */
+    uint32_t n_expert; /* 0 for dense */
+    bool tied;
+    bool is_70b;      /* llama.cpp's LLM_TYPE_70B: 80 layers with GQA */
+    bool has_imatrix; /* llama-quantize refuses these types without one */
+};
+
+/* llama_ftype_get_default_type. */
+static enum estimator_ggml_type ftype_base(int ft)
+{
+    switch (ft) {
+    case FT_Q8_0:
+        return ESTIMATOR_GT_Q8_0;
+    case FT_Q6_K:
+        return ESTIMATOR_GT_Q6_K;
+    case FT_Q5_K_M:
+    case FT_Q5_K_S:
+        return ESTIMATOR_GT_Q5_K;
+    case FT_Q5_1:
+        return ESTIMATOR_GT_Q5_1;
+    case FT_Q5_0:
+        return ESTIMATOR_GT_Q5_0;
+    case FT_Q4_K_M:
+    case FT_Q4_K_S:
+        return ESTIMATOR_GT_Q4_K;
+    case FT_Q4_1:
+        return ESTIMATOR_GT_Q4_1;
+    case FT_Q4_0:
+        return ESTIMATOR_GT_Q4_0;
+    case FT_IQ4_NL:
+        return ESTIMATOR_GT_IQ4_NL;
+    case FT_IQ4_XS:
+        return ESTIMATOR_GT_IQ4_XS;
+    case FT_Q3_K_L:
+    case FT_Q3_K_M:
+    case FT_Q3_K_S:
+        return ESTIMATOR_GT_Q3_K;
+    case FT_IQ3_M:
+    case FT_IQ3_XS:
+        return ESTIMATOR_GT_IQ3_S;
+    case FT_IQ3_XXS:
+        return ESTIMATOR_GT_IQ3_XXS;
+    case FT_Q2_K:
+        return ESTIMATOR_GT_Q2_K;
+    case FT_IQ2_M:
+        return ESTIMATOR_GT_IQ2_S;
+    case FT_IQ2_S:
+        return ESTIMATOR_GT_IQ2_XS; /* sic: IQ2_S files are IQ2_XS-based */
+    case FT_IQ2_XS:
+        return ESTIMATOR_GT_IQ2_XS;
+    case FT_IQ2_XXS:
+        return ESTIMATOR_GT_IQ2_XXS;
+    case FT_IQ1_M:
+        return ESTIMATOR_GT_IQ1_M;
+    case FT_IQ1_S:
+    default:
+        return ESTIMATOR_GT_IQ1_S;
+    }
+}
+
+/* tensor_requires_imatrix: these types cannot be produced without one, so
+** published files of these labels always had one. */
+static bool ftype_needs_imatrix(int ft)
+{
+    return ft == FT_IQ1_S || ft == FT_IQ1_M || ft == FT_IQ2_XXS || ft == FT_IQ2_XS ||
+           ft == FT_IQ2_S || ft == FT_IQ2_M || ft == FT_IQ3_XXS;
+}
+
+static bool use_more_bits(uint32_t i, uint32_t n)
+{
+    return i < n / 8 || i >= 7 * n / 8 || ((i - n / 8) % 3) == 2;
+}
+
+static bool is_ft(int ft, int a, int b)
+{
+    return ft == a || ft == b;
+}
+
+static enum estimator_ggml_type gguf_rule(const struct gguf_ctx *g, enum tcat cat, uint32_t i,
+                                          uint64_t ne0, enum estimator_ggml_type nt)
+{
+    const int ft = g->ftype;
+    const uint32_t n = g->n_layer;
+    const bool attn_v_like = cat == TC_ATTN_V || cat == TC_ATTN_KV_B;
+    const bool iq12 = ft == FT_IQ2_XXS || ft == FT_IQ2_XS || ft == FT_IQ1_S || ft == FT_IQ2_S ||
+                      ft == FT_IQ2_M || ft == FT_IQ1_M;
+
+    if (cat == TC_OUTPUT || (g->tied && cat == TC_TOKEN_EMBD)) {
+        if (ne0 % ggml_traits[nt].block != 0)
+            return ESTIMATOR_GT_Q8_0;
+        if (iq12 || ft == FT_IQ3_XXS)
+            return ESTIMATOR_GT_Q5_K;
+        if (nt != ESTIMATOR_GT_Q8_0)
+            return ESTIMATOR_GT_Q6_K;
+        return nt;
+    }
+    if (cat == TC_TOKEN_EMBD) {
+        if (ft == FT_IQ2_XXS || ft == FT_IQ2_XS || ft == FT_IQ1_S || ft == FT_IQ1_M)
+            return ESTIMATOR_GT_Q2_K;
+        if (ft == FT_IQ2_S || ft == FT_IQ2_M || ft == FT_IQ3_XXS)
+            return ESTIMATOR_GT_IQ3_S;
+        return nt;
+    }
+    if (iq12) {
+        const bool s_or_m = is_ft(ft, FT_IQ2_S, FT_IQ2_M);
+        if (attn_v_like) {
+            if (g->n_gqa >= 4 || g->n_expert >= 4)
+                return ESTIMATOR_GT_Q4_K;
+            return s_or_m ? ESTIMATOR_GT_IQ3_S : ESTIMATOR_GT_Q2_K;
+        }
+        if (g->n_expert == 8 && cat == TC_ATTN_K)
+            return ESTIMATOR_GT_Q4_K;
+        if (cat == TC_FFN_DOWN) {
+            if (i < n / 8)
+                return s_or_m ? ESTIMATOR_GT_IQ3_S : ESTIMATOR_GT_Q2_K;
+            return nt;
+        }
+        if (cat == TC_ATTN_OUT) {
+            if (g->n_expert == 8)
+                return ESTIMATOR_GT_Q5_K;
+            if (is_ft(ft, FT_IQ1_S, FT_IQ1_M))
+                return ESTIMATOR_GT_IQ2_XXS;
+            if (s_or_m)
+                return ESTIMATOR_GT_IQ3_S;
+        }
+        return nt;
+    }
+    if (attn_v_like) {
+        if (ft == FT_Q2_K) {
+            nt = g->n_gqa >= 4 ? ESTIMATOR_GT_Q4_K : ESTIMATOR_GT_Q3_K;
+        } else if (ft == FT_IQ3_XXS) {
+            nt = g->n_gqa >= 4 ? ESTIMATOR_GT_Q4_K
+                               : (!g->has_imatrix ? ESTIMATOR_GT_IQ3_S : ESTIMATOR_GT_IQ3_XXS);
+        } else if (ft == FT_IQ3_XS && g->n_gqa >= 4) {
+            nt = ESTIMATOR_GT_Q4_K;
+        } else if (ft == FT_IQ3_M) {
+            nt = ESTIMATOR_GT_Q4_K;
+        } else if (ft == FT_Q3_K_M) {
+            nt = i < 2 ? ESTIMATOR_GT_Q5_K : ESTIMATOR_GT_Q4_K;
+        } else if (ft == FT_Q3_K_L) {
+            nt = ESTIMATOR_GT_Q5_K;
+        } else if (is_ft(ft, FT_IQ4_NL, FT_IQ4_XS) && g->n_gqa >= 4) {
+            nt = ESTIMATOR_GT_Q5_K;
+        } else if (is_ft(ft, FT_Q4_K_M, FT_Q5_K_M) && use_more_bits(i, n)) {
+            nt = ESTIMATOR_GT_Q6_K;
+        } else if (ft == FT_Q4_K_S && i < 4) {
+            nt = ESTIMATOR_GT_Q5_K;
+        }
+        if (g->is_70b && (nt == ESTIMATOR_GT_Q3_K || nt == ESTIMATOR_GT_Q4_K))
+            nt = ESTIMATOR_GT_Q5_K;
+        if (g->n_expert == 8)
+            nt = ESTIMATOR_GT_Q8_0;
+        return nt;
+    }
+    switch (cat) {
+    case TC_ATTN_K:
+        if (g->n_expert == 8)
+            return ESTIMATOR_GT_Q8_0;
+        if (ft == FT_IQ3_XS)
+            return ESTIMATOR_GT_IQ3_XXS;
+        if (ft == FT_IQ3_XXS)
+            return ESTIMATOR_GT_IQ2_S;
+        return nt;
+    case TC_ATTN_Q:
+        if (ft == FT_IQ3_XS)
+            return ESTIMATOR_GT_IQ3_XXS;
+        if (ft == FT_IQ3_XXS)
+            return ESTIMATOR_GT_IQ2_S;
+        return nt;
+    case TC_FFN_DOWN:
+        if (ft == FT_Q2_K)
+            return ESTIMATOR_GT_Q3_K;
+        if (ft == FT_IQ3_XXS && !g->has_imatrix)
+            return i < n / 8 ? ESTIMATOR_GT_Q4_K : ESTIMATOR_GT_Q3_K;
+        if (ft == FT_Q3_K_M)
+            return i < n / 16 ? ESTIMATOR_GT_Q5_K : ESTIMATOR_GT_Q4_K;
+        if (ft == FT_IQ3_M && (i < n / 8 || (g->n_expert == 8 && use_more_bits(i, n))))
+            return ESTIMATOR_GT_Q4_K;
+        if (ft == FT_Q3_K_L)
+            return ESTIMATOR_GT_Q5_K;
+        if (ft == FT_Q4_K_M)
+            return use_more_bits(i, n) ? ESTIMATOR_GT_Q6_K : nt;
+        if (i < n / 8 && is_ft(ft, FT_IQ4_NL, FT_IQ4_XS) && !g->has_imatrix)
+            return ESTIMATOR_GT_Q5_K;
+        if (ft == FT_Q5_K_M && use_more_bits(i, n))
+            return ESTIMATOR_GT_Q6_K;
+        if (ft == FT_Q4_K_S && i < n / 8)
+            return ESTIMATOR_GT_Q5_K;
+        return nt;
+    case TC_ATTN_OUT:
+        if (g->n_expert == 8) {
+            if (ft == FT_Q2_K || ft == FT_IQ3_XS || ft == FT_IQ3_XXS || ft == FT_Q3_K_S ||
+                ft == FT_Q3_K_M || ft == FT_IQ4_NL || ft == FT_Q4_K_S || ft == FT_Q4_K_M ||
+                ft == FT_IQ3_M || ft == FT_IQ4_XS)
+                return ESTIMATOR_GT_Q5_K;
+            return nt;
+        }
+        if (ft == FT_Q2_K)
+            return ESTIMATOR_GT_Q3_K;
+        if (ft == FT_IQ3_XXS)
+            return ESTIMATOR_GT_IQ3_S;
+        if (ft == FT_Q3_K_M)
+            return ESTIMATOR_GT_Q4_K;
+        if (ft == FT_Q3_K_L)
+            return ESTIMATOR_GT_Q5_K;
+        if (ft == FT_IQ3_M)
+            return ESTIMATOR_GT_Q4_K;
+        return nt;
+    case TC_FFN_GATE:
+    case TC_FFN_UP:
+        if (ft == FT_IQ3_XS && i >= n / 8 && i < 7 * n / 8)
+            return ESTIMATOR_GT_IQ3_XXS;
+        return nt;
+    case TC_TOKEN_EMBD:
+    case TC_OUTPUT:
+    case TC_NORM:
+    case TC_ROUTER:
+    case TC_ATTN_V:
+    case TC_ATTN_KV_B:
+    case TC_ATTN_OTHER:
+    default:
+        return nt;
+    }
+}
+
+/* tensor_type_fallback: rows whose width is not a multiple of the block. The
+** current code falls back Q2_K/Q3_K -> Q4_0 (b4748 used IQ4_NL, same 18 bytes
+** per 32). */
+static enum estimator_ggml_type gguf_fallback(enum estimator_ggml_type t, uint64_t ne0)
+{
+    if (ne0 % ggml_traits[t].block == 0)
+        return t;
+    enum estimator_ggml_type r;
+    switch (t) {
+    case ESTIMATOR_GT_IQ1_S:
+    case ESTIMATOR_GT_IQ1_M:
+    case ESTIMATOR_GT_IQ2_XXS:
+    case ESTIMATOR_GT_IQ2_XS:
+    case ESTIMATOR_GT_IQ2_S:
+    case ESTIMATOR_GT_IQ3_XXS:
+    case ESTIMATOR_GT_IQ3_S:
+    case ESTIMATOR_GT_IQ4_XS:
+        r = ESTIMATOR_GT_IQ4_NL;
+        break;
+    case ESTIMATOR_GT_Q2_K:
+    case ESTIMATOR_GT_Q3_K:
+        r = ESTIMATOR_GT_Q4_0;
+        break;
+    case ESTIMATOR_GT_Q4_K:
+        r = ESTIMATOR_GT_Q5_0;
+        break;
+    case ESTIMATOR_GT_Q5_K:
+        r = ESTIMATOR_GT_Q5_1;
+        break;
+    case ESTIMATOR_GT_Q6_K:
+        r = ESTIMATOR_GT_Q8_0;
+        break;
+    default:
+        r = ESTIMATOR_GT_F16;
+        break;
+    }
+    if (ne0 % ggml_traits[r].block != 0)
+        r = ESTIMATOR_GT_F16;
+    return r;
+}
+
+static void gguf_ctx_init(const struct estimator_wctx *w, struct gguf_ctx *g)
+{
+    const struct estimator_shape *s = w->shape;
+    g->ftype = w->quant->ftype;
+    g->n_layer = s->n_layer;
+    g->n_gqa = s->mla ? 1 : s->n_head / s->n_kv;
+    g->n_expert = s->moe ? s->n_expert : 0;
+    g->tied = s->tied;
+    /* llama-model.cpp: 80 layers -> LLM_TYPE_70B for llama (n_head != n_head_kv)
+    ** and qwen2. */
+    g->is_70b = s->n_layer == 80 && s->n_kv < s->n_head;
+    g->has_imatrix = ftype_needs_imatrix(g->ftype);
+}
+
+/* ---- bytes of one tensor per format ---------------------------------------------- */
+
+static bool is_linear(enum tcat c)
+{
+    return c == TC_ATTN_Q || c == TC_ATTN_K || c == TC_ATTN_V || c == TC_ATTN_KV_B ||
+           c == TC_ATTN_OTHER || c == TC_ATTN_OUT || c == TC_FFN_GATE || c == TC_FFN_UP ||
+           c == TC_FFN_DOWN;
+}
+
+static bool is_llamacpp_family(enum est_runtime rt)
+{
+    return rt == EST_RUNTIME_LLAMACPP || rt == EST_RUNTIME_OLLAMA || rt == EST_RUNTIME_LMSTUDIO;
+}
+
+/* MLX affine quantization, group 64: per group bits*64/8 bytes plus a 16-bit
+** scale and a 16-bit bias (mlx python/src/ops.cpp @846d1762; FACTS.md
+** section 5). mlx-lm quantizes every Linear and Embedding whose last dimension
+** divides by the group size (mlx_lm/utils.py default class predicate);
+** norms and biases stay 16-bit. */
+#define MLX_GROUP 64u
+/* AutoAWQ / GPTQ: group 128, fp16 scales, 4-bit zeros packed in int32; GPTQ
+** adds an int32 g_idx per input feature (AutoAWQ WQLinear, GPTQ QuantLinear). */
+#define INT4_GROUP 128u
+
+static uint64_t tensor_bytes(const struct estimator_wctx *w, const struct gguf_ctx *g,
+                             const struct tensor *t, uint32_t layer, struct estimator_ck *ck)
+{
+    const struct estimator_quant_row *q = w->quant;
+    const uint64_t elems = estimator_mul(ck, t->ne0, t->rows);
+
+    switch (q->kind) {
+    case ESTIMATOR_QK_GGUF: {
+        if (t->cat == TC_NORM || t->cat == TC_ROUTER)
+            return estimator_mul(ck, elems, 4);
+        enum estimator_ggml_type ty = gguf_rule(g, t->cat, layer, t->ne0, ftype_base(g->ftype));
+        ty = gguf_fallback(ty, t->ne0);
+        return estimator_mul(ck, t->rows, estimator_ggml_row_bytes(ck, ty, t->ne0));
+    }
+    case ESTIMATOR_QK_FLOAT16:
+        /* GGUF F16/BF16 files keep 1-D tensors and the router in F32. */
+        if (is_llamacpp_family(w->runtime) && (t->cat == TC_NORM || t->cat == TC_ROUTER))
+            return estimator_mul(ck, elems, 4);
+        return estimator_mul(ck, elems, 2);
+    case ESTIMATOR_QK_MLX: {
+        if (t->cat == TC_NORM || t->ne0 % MLX_GROUP != 0)
+            return estimator_mul(ck, elems, 2);
+        uint64_t per_group = (uint64_t)MLX_GROUP * q->bits / 8 + 4;
+        return estimator_mul(ck, estimator_mul(ck, t->rows, t->ne0 / MLX_GROUP), per_group);
+    }
+    case ESTIMATOR_QK_FP8:
+        /* FP8 checkpoints (vLLM/llm-compressor, transformers FP8) quantize the
+        ** linear layers to one byte with an fp32 scale per output channel;
+        ** embeddings, lm_head, routers and norms stay 16-bit. */
+        if (!is_linear(t->cat))
+            return estimator_mul(ck, elems, 2);
+        return estimator_add(ck, elems, estimator_mul(ck, t->rows, 4));
+    case ESTIMATOR_QK_AWQ:
+    case ESTIMATOR_QK_GPTQ: {
+        if (!is_linear(t->cat) || t->ne0 % INT4_GROUP != 0)
+            return estimator_mul(ck, elems, 2);
+        uint64_t packed = elems / 2 + (elems % 2);
+        uint64_t groups = estimator_mul(ck, t->ne0 / INT4_GROUP, t->rows);
+        /* 2-byte scale + 4-bit zero per group = 5 bytes per 2 groups */
+        uint64_t meta = estimator_mul(ck, groups, 5) / 2 + 1;
+        uint64_t b = estimator_add(ck, packed, meta);
+        if (q->kind == ESTIMATOR_QK_GPTQ)
+            b = estimator_add(ck, b, estimator_mul(ck, t->ne0, 4));
+        return b;
+    }
+    default:
+        return estimator_mul(ck, elems, 2);
+    }
+}
+
+/* Raw (unscaled) bytes, routed-expert bytes and parameters of layer i. */
+static uint64_t layer_raw(const struct estimator_wctx *w, const struct gguf_ctx *g, uint32_t i,
+                          struct estimator_ck *ck, uint64_t *routed, uint64_t *params)
+{
+    struct tensor t[LAYER_TENSORS_MAX];
+    size_t n = layer_tensors(w->shape, t);
+    uint64_t total = 0, r = 0, p = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t b = tensor_bytes(w, g, &t[k], i, ck);
+        total = estimator_add(ck, total, b);
+        if (t[k].routed)
+            r = estimator_add(ck, r, b);
+        p = estimator_add(ck, p, estimator_mul(ck, t[k].ne0, t[k].rows));
+    }
+    *routed = r;
+    *params = p;
+    return total;
+}
+
+/* The class of layer i: every position test gguf_rule makes. Two layers of
+** the same class get the same tensor types. */
+static unsigned layer_class(uint32_t i, uint32_t n)
+{
+    unsigned c = 0;
+    if (use_more_bits(i, n))
+        c |= 1u;
+    if (i < n / 8)
+        c |= 2u;
+    if (i < n / 16)
+        c |= 4u;
+    if (i < 2)
+        c |= 8u;
+    if (i < 4)
+        c |= 16u;
+    if (i >= n / 8 && i < 7 * n / 8)
+        c |= 32u;
+    return c;
+}
+
+static uint64_t scale_bytes(const struct estimator_wctx *w, uint64_t raw, struct estimator_ck *ck)
+{
+    if (w->layer_scale == 1.0)
+        return raw;
+    return estimator_bytes_from_double(ck, (double)raw * w->layer_scale);
+}
+
+uint64_t estimator_layer_weight_bytes(const struct estimator_wctx *w, uint32_t i,
+                                      struct estimator_ck *ck, uint64_t *routed)
+{
+    unsigned c = layer_class(i, w->shape->n_layer);
+    uint64_t raw = w->class_bytes[c], r = w->class_routed[c];
+    if (!w->class_known[c]) { /* not filled: size it directly */
+        struct gguf_ctx g;
+        uint64_t p;
+        gguf_ctx_init(w, &g);
+        raw = layer_raw(w, &g, i, ck, &r, &p);
+    }
+    if (routed)
+        *routed = scale_bytes(w, r, ck);
+    return scale_bytes(w, raw, ck);
+}
+
+enum est_status estimator_weights_compute(struct estimator_wctx *w, uint64_t params,
+                                          struct estimator_ck *ck, struct estimator_weights *out)
+{
+    const struct estimator_shape *s = w->shape;
+    struct gguf_ctx g;
+    memset(out, 0, sizeof *out);
+    memset(w->class_known, 0, sizeof w->class_known);
+    w->layer_scale = 1.0;
+    gguf_ctx_init(w, &g);
+
+    /* Non-repeating tensors: token_embd, output_norm, output (untied). */
+    const struct tensor embd = {TC_TOKEN_EMBD, s->hidden, s->vocab, false};
+    const struct tensor onorm = {TC_NORM, s->hidden, 1, false};
+    const struct tensor head = {TC_OUTPUT, s->hidden, s->vocab, false};
+    uint64_t nonrep_params = estimator_add(ck, estimator_mul(ck, s->hidden, s->vocab), s->hidden);
+    out->token_embd = tensor_bytes(w, &g, &embd, 0, ck);
+    out->output = tensor_bytes(w, &g, &onorm, 0, ck);
+    if (!s->tied) {
+        out->output = estimator_add(ck, out->output, tensor_bytes(w, &g, &head, 0, ck));
+        nonrep_params = estimator_add(ck, nonrep_params, estimator_mul(ck, s->hidden, s->vocab));
+    }
+
+    /* Layers, unscaled, one class at a time. */
+    uint64_t rep_params = 0, rep_bytes = 0, routed = 0;
+    for (uint32_t i = 0; i < s->n_layer && !ck->overflow; i++) {
+        unsigned c = layer_class(i, s->n_layer);
+        if (!w->class_known[c]) {
+            w->class_bytes[c] = layer_raw(w, &g, i, ck, &w->class_routed[c], &w->class_params[c]);
+            w->class_known[c] = true;
+        }
+        rep_bytes = estimator_add(ck, rep_bytes, w->class_bytes[c]);
+        routed = estimator_add(ck, routed, w->class_routed[c]);
+        rep_params = estimator_add(ck, rep_params, w->class_params[c]);
+    }
+    if (ck->overflow)
+        return EST_OK; /* caller reports EST_E_RANGE */
+    out->params_shape = estimator_add(ck, nonrep_params, rep_params);
+
+    /* The caller's parameter count is authoritative (it counts biases, MTP
+    ** heads, dense-first layers of MoE stacks and other details the shape
+    ** record does not carry); the shape gives the mix of storage types, so
+    ** the layers are scaled to the difference. */
+    if (params == 0 || params == out->params_shape) {
+        out->params = out->params_shape;
+    } else {
+        if (params <= nonrep_params || rep_params == 0)
+            return EST_E_INVALID;
+        w->layer_scale = (double)(params - nonrep_params) / (double)rep_params;
+        out->params = params;
+    }
+    out->layers = scale_bytes(w, rep_bytes, ck);
+    out->routed_experts = scale_bytes(w, routed, ck);
+    out->total = estimator_add(ck, estimator_add(ck, out->token_embd, out->output), out->layers);
+    return EST_OK;
+}
+
+uint64_t estimator_bytes_from_double(struct estimator_ck *ck, double x)
+{
+    if (!(x >= 0.0))
+        return 0;
+    /* 2^64 as a double; anything at or above it does not fit. */
+    if (x >= 18446744073709551616.0) {
+        ck->overflow = true;
+        return UINT64_MAX;
+    }
+    double r = floor(x + 0.5);
+    if (r >= 18446744073709551616.0) {
+        ck->overflow = true;
+        return UINT64_MAX;
+    }
+    return (uint64_t)r;
+}

@@ -1,0 +1,393 @@
+/* estimator_runtime.c: what each runtime adds beyond weights and KV, and its defaults.
+** Pure: no I/O, no allocation, no globals. Compute/output buffers, activation peaks,
+** fixed reserves; default context, KV type, flash attention, decode efficiency.
+*/
+#include "estimator_internal.h"
+
+#include <stddef.h>
+
+static bool is_llamacpp_family(enum est_runtime rt)
+{
+    return rt == EST_RUNTIME_LLAMACPP || rt == EST_RUNTIME_OLLAMA || rt == EST_RUNTIME_LMSTUDIO;
+}
+
+/* FFN width whose activations are live per token: the dense width, or the
+** routed experts a token visits plus the shared experts. */
+static uint64_t ffn_width(const struct estimator_shape *s)
+{
+    if (!s->moe)
+        return s->ff;
+    return (uint64_t)s->expert_ff * ((uint64_t)s->n_expert_used + s->n_shared);
+}
+
+/* Width of Q (heads x head dim) as the attention kernels see it. */
+static uint64_t q_width(const struct estimator_shape *s)
+{
+    if (s->mla)
+        return (uint64_t)s->n_head * ((uint64_t)s->mla_nope + s->rope_dim);
+    return (uint64_t)s->n_head * s->head_dim;
+}
+
+static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
+{
+    uint64_t m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+/* ---- llama.cpp ----------------------------------------------------------------- */
+
+/* llama.cpp reserves the worst-case graph: a micro-batch of
+** n_tokens = min(n_ctx, n_ubatch) tokens against every KV cell, producing
+** logits for every token. The allocator reuses dead tensors, so the buffer is
+** the largest live set, all f32:
+**   logits          n_vocab x n_tokens (+ two n_embd x n_tokens activations),
+**   attention, FA off: the KQ scores n_kv x n_tokens x n_head + the KQ mask,
+**   attention, FA on : the mask only, as f32 and f16 (1.5 x n_kv x n_tokens),
+**   FFN             gate and up outputs (2 x n_ff x n_tokens).
+** (src/llama-context.cpp graph_reserve, src/llama-graph.cpp; derived and
+** checked against every row of tests/data/truth/llamacpp-cpu.tsv in
+** LLAMACPP-RULES.md section 5.5.) The output buffer holds n_vocab f32 logits
+** per sequence (llama_context::output_reserve(n_seq_max)). */
+uint64_t estimator_llamacpp_compute_bytes(const struct estimator_shape *s, uint64_t n_kv,
+                                          uint32_t n_ubatch, bool flash_attn, uint32_t n_seq,
+                                          uint32_t extra_devices, struct estimator_ck *ck)
+{
+    const uint64_t h = s->hidden;
+    uint64_t n_tokens = n_kv < n_ubatch ? n_kv : n_ubatch;
+    if (n_tokens == 0)
+        n_tokens = 1;
+    uint64_t logits = estimator_add(ck, s->vocab, 2 * h);
+    uint64_t attn;
+    if (flash_attn)
+        attn = estimator_add(ck, estimator_mul(ck, n_kv, 3) / 2, 4 * h);
+    else
+        attn = estimator_add(ck, estimator_mul(ck, n_kv, (uint64_t)s->n_head + 1), 4 * h);
+    uint64_t ffn = estimator_add(ck, estimator_mul(ck, ffn_width(s), 2), 2 * h);
+    uint64_t per_token = max3(logits, attn, ffn);
+    uint64_t bytes = estimator_mul(ck, estimator_mul(ck, n_tokens, per_token), 4);
+    if (extra_devices > 0) {
+        uint64_t layer_part = estimator_mul(ck, n_tokens, attn > ffn ? attn : ffn);
+        bytes = estimator_add(ck, bytes,
+                              estimator_mul(ck, estimator_mul(ck, layer_part, 4), extra_devices));
+    }
+    uint64_t output = estimator_mul(ck, estimator_mul(ck, s->vocab, 4), n_seq);
+    return estimator_add(ck, bytes, output);
+}
+
+/* ---- PyTorch / MLX activations ----------------------------------------------------- */
+
+/* 16-bit activation bytes live per token inside one decoder layer during a
+** prompt pass: the MLP holds act(gate), up and their product (3 x n_ff) next
+** to the residual stream, the fp32-upcast norm input and the norm output
+** (4 x n_embd in 16-bit units); attention holds Q, rotated Q, the output
+** (3 x q width), K and V before and after rotary (4 x kv width) and the
+** residual pair. (transformers LlamaMLP / LlamaRMSNorm / LlamaAttention; the
+** same graph in mlx-lm.) Matches the linear growth of
+** prefill_peak_over_weights_bytes in tests/data/truth/transformers-h200.tsv. */
+static uint64_t activation_bytes_per_token(const struct estimator_shape *s, struct estimator_ck *ck)
+{
+    const uint64_t h = s->hidden;
+    uint64_t kvw = s->mla ? (uint64_t)s->kv_lora + s->rope_dim : (uint64_t)s->n_kv * s->head_dim;
+    uint64_t mlp = estimator_add(ck, estimator_mul(ck, ffn_width(s), 3), 4 * h);
+    uint64_t att = estimator_add(
+        ck, estimator_add(ck, estimator_mul(ck, q_width(s), 3), estimator_mul(ck, kvw, 4)), 2 * h);
+    return estimator_mul(ck, mlp > att ? mlp : att, 2);
+}
+
+/* mlx-lm prefills the prompt in chunks of prefill_step_size = 2048 tokens
+** (mlx_lm/generate.py generate_step @d78bf58e), leaving the last token for the
+** first sampling step, so only one row of logits is ever computed. */
+#define MLX_PREFILL_STEP 2048u
+/* MLX's fused prefill attention (steel attention) exists only for head dims
+** 64, 80 and 128 (mlx/backend/metal/scaled_dot_product_attention.cpp,
+** sdpa_full_supported_head_dim); other head dims fall back to
+** matmul -> softmax -> matmul and materialise the score matrix. */
+static bool mlx_fused_attention(const struct estimator_shape *s)
+{
+    uint64_t d = s->mla ? (uint64_t)s->mla_nope + s->rope_dim : s->head_dim;
+    return d == 64 || d == 80 || d == 128;
+}
+
+/* The PyTorch caching allocator keeps freed activation blocks that the
+** per-layer KV blocks, allocated between them, keep from merging: measured at
+** 0.29-0.55 of the prefill activations on the H200 truth rows
+** (max_reserved - weights - peak); we charge the upper half. */
+#define TORCH_ALLOCATOR_SLACK_NUM 1u
+#define TORCH_ALLOCATOR_SLACK_DEN 2u
+
+/* vllm serve's max_num_batched_tokens / max_num_seqs defaults: 8192 / 1024 on
+** GPUs with >= 70 GiB, else 2048 / 256 (vllm/engine/arg_utils.py
+** get_batch_defaults, UsageContext.OPENAI_API_SERVER). The profiling run
+** charges activations for that many tokens and the sampler's fp32 logits
+** (plus one working copy) for that many sequences. */
+#define VLLM_BIG_GPU_GIB 70.0
+
+uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct est_input *in,
+                                 enum est_runtime rt, uint32_t context, uint32_t batch,
+                                 bool flash_attn, const struct estimator_kv *kv,
+                                 struct estimator_ck *ck)
+{
+    const uint32_t count = in->device.count == 0 ? 1 : in->device.count;
+    const bool accel = estimator_has_accelerator(&in->device);
+    /* The KV length the attention of a full layer sees (all layers may use a
+    ** window). */
+    const uint64_t n_kv =
+        (s->swa_layers >= s->n_layer && s->swa_window) ? kv->cells_swa : kv->cells_full;
+    const uint64_t logits_row = estimator_mul(ck, s->vocab, 4);
+
+    switch (rt) {
+    case EST_RUNTIME_LLAMACPP:
+    case EST_RUNTIME_OLLAMA:
+    case EST_RUNTIME_LMSTUDIO:
+        return estimator_llamacpp_compute_bytes(s, n_kv, ESTIMATOR_LLAMACPP_UBATCH, flash_attn,
+                                                batch, accel ? count - 1 : 0, ck);
+    case EST_RUNTIME_MLX: {
+        uint64_t chunk = context < MLX_PREFILL_STEP ? context : MLX_PREFILL_STEP;
+        chunk = estimator_mul(ck, chunk, batch);
+        uint64_t b = estimator_mul(ck, chunk, activation_bytes_per_token(s, ck));
+        if (!mlx_fused_attention(s)) {
+            /* scores and softmax output, 16-bit, for one layer */
+            uint64_t per_seq = kv->cells_full / (batch ? batch : 1);
+            uint64_t scores = estimator_mul(ck, estimator_mul(ck, s->n_head, chunk), per_seq);
+            b = estimator_add(ck, b, estimator_mul(ck, scores, 4));
+        }
+        /* KVCache.update_and_fetch grows a layer by concatenation: old and new
+        ** buffers of one layer are alive together. */
+        b = estimator_add(ck, b, estimator_mul(ck, kv->cells_full, kv->bytes_per_cell));
+        return estimator_add(ck, b, estimator_mul(ck, logits_row, batch));
+    }
+    case EST_RUNTIME_TRANSFORMERS: {
+        /* transformers runs the whole prompt in one forward pass. */
+        uint64_t tokens = estimator_mul(ck, context, batch);
+        uint64_t per = estimator_add(ck, activation_bytes_per_token(s, ck),
+                                     4ull * s->head_dim + 16); /* rotary cos/sin, positions */
+        uint64_t act = estimator_mul(ck, tokens, per);
+        if (!flash_attn) {
+            /* eager attention: scores (16-bit), fp32 softmax and its 16-bit
+            ** copy for one layer */
+            uint64_t sq = estimator_mul(ck, estimator_mul(ck, context, context), s->n_head);
+            act = estimator_add(ck, act, estimator_mul(ck, estimator_mul(ck, sq, batch), 8));
+        }
+        uint64_t slack =
+            estimator_mul(ck, act / TORCH_ALLOCATOR_SLACK_DEN, TORCH_ALLOCATOR_SLACK_NUM);
+        return estimator_add(ck, estimator_add(ck, act, slack),
+                             estimator_mul(ck, logits_row, batch));
+    }
+    case EST_RUNTIME_VLLM:
+    case EST_RUNTIME_COUNT:
+    default: {
+        bool big = in->device.memory_gib >= VLLM_BIG_GPU_GIB;
+        uint64_t tokens = big ? 8192 : 2048;
+        uint64_t seqs = big ? 1024 : 256;
+        uint64_t act = estimator_mul(ck, tokens, activation_bytes_per_token(s, ck));
+        uint64_t sampler = estimator_mul(ck, estimator_mul(ck, logits_row, seqs), 2);
+        return estimator_add(ck, act, estimator_mul(ck, sampler, count));
+    }
+    }
+}
+
+/* ---- fixed reserves ------------------------------------------------------------------ */
+
+/* Ollama keeps a minimum of free memory per GPU on top of its layout: 512 MiB
+** on Metal (ollama ml/device.go MinimumMemory @ f560bd07; its 457 MiB CUDA/ROCm
+** figure is the runtime context the budget already subtracts). */
+#define OLLAMA_METAL_RESERVE (512ull * ESTIMATOR_MIB)
+/* vLLM per GPU: CUDA graphs (0.21 GiB captured for Llama-3.2-1B in
+** vllm-project/vllm PR #11349, more for larger models: 512 MiB charged) and
+** non-torch memory (NCCL/cuBLAS workspaces, 0.16 GiB in the vLLM profiling
+** log quoted in kubernetes-sigs/gateway-api-inference-extension PR #550). */
+#define VLLM_GRAPHS (512ull * ESTIMATOR_MIB)
+#define VLLM_NON_TORCH (160ull * ESTIMATOR_MIB)
+/* A Python process with torch (and transformers/vLLM) imported, CPU runs
+** (approximate: importing torch alone takes a few hundred MiB of RSS). */
+#define PYTORCH_PROCESS (512ull * ESTIMATOR_MIB)
+
+uint64_t estimator_overhead_bytes(const struct est_input *in, enum est_runtime rt,
+                                  bool on_accelerator, struct estimator_ck *ck)
+{
+    const uint64_t count = in->device.count == 0 ? 1 : in->device.count;
+    switch (rt) {
+    case EST_RUNTIME_LLAMACPP:
+    case EST_RUNTIME_LMSTUDIO:
+        return on_accelerator ? 0 : ESTIMATOR_LLAMACPP_PROCESS;
+    case EST_RUNTIME_OLLAMA:
+        if (!on_accelerator)
+            return ESTIMATOR_LLAMACPP_PROCESS;
+        return in->device.backend == EST_BACKEND_METAL
+                   ? estimator_mul(ck, OLLAMA_METAL_RESERVE, count)
+                   : 0;
+    case EST_RUNTIME_MLX:
+        /* MLX allocates nothing on the GPU beyond its arrays (weights, cache,
+        ** activations: counted elsewhere); the Python process and tokenizer
+        ** live outside the Metal working set. */
+        return 0;
+    case EST_RUNTIME_VLLM:
+        if (!on_accelerator)
+            return PYTORCH_PROCESS;
+        return estimator_mul(ck, VLLM_GRAPHS + VLLM_NON_TORCH, count);
+    case EST_RUNTIME_TRANSFORMERS:
+    case EST_RUNTIME_COUNT:
+    default:
+        return on_accelerator ? 0 : PYTORCH_PROCESS;
+    }
+}
+
+/* ---- defaults ------------------------------------------------------------------------ */
+
+/* Context we size when the caller gives none:
+** - llama.cpp / LM Studio: 4096 (llama-server's -c 0 means the full trained
+**   context, which is rarely what a "will it run" question means; 4096 is
+**   LM Studio's and llama.cpp's --fit-ctx default).
+** - Ollama: by total VRAM, >= 47 GiB -> 262144, >= 23 GiB -> 32768, else 4096
+**   (ollama server/routes.go, 2026; FLAGS.md OLLAMA_CONTEXT_LENGTH), clamped
+**   to the trained context.
+** - MLX and vLLM: the model's trained context (mlx-lm caches grow to whatever
+**   the prompt needs; vLLM's --max-model-len defaults to the model config).
+** - transformers: 4096 (the cache grows with the conversation).
+** Every default is clamped to the trained context when that is known. */
+#define DEFAULT_CTX 4096u
+
+uint32_t estimator_default_context(const struct est_input *in, const struct estimator_shape *s)
+{
+    uint32_t ctx = DEFAULT_CTX;
+    switch (in->runtime) {
+    case EST_RUNTIME_OLLAMA:
+        if (estimator_has_accelerator(&in->device)) {
+            struct estimator_ck ck = {false};
+            uint64_t mem = 0, usable = 0;
+            const char *basis = NULL;
+            bool approx = false;
+            estimator_budget(in, &ck, &mem, &usable, &basis, &approx);
+            /* Ollama sees the Metal working set as the GPU's memory. */
+            uint64_t vram =
+                in->device.kind == EST_DEVICE_UNIFIED && in->device.backend == EST_BACKEND_METAL
+                    ? usable
+                    : mem;
+            if (vram >= 47ull * ESTIMATOR_GIB)
+                ctx = 262144;
+            else if (vram >= 23ull * ESTIMATOR_GIB)
+                ctx = 32768;
+        }
+        break;
+    case EST_RUNTIME_MLX:
+    case EST_RUNTIME_VLLM:
+        if (s->max_ctx > 0)
+            ctx = s->max_ctx;
+        break;
+    case EST_RUNTIME_LLAMACPP:
+    case EST_RUNTIME_LMSTUDIO:
+    case EST_RUNTIME_TRANSFORMERS:
+    case EST_RUNTIME_COUNT:
+    default:
+        break;
+    }
+    if (s->max_ctx > 0 && ctx > s->max_ctx)
+        ctx = s->max_ctx;
+    if (ctx > EST_CONTEXT_MAX)
+        ctx = EST_CONTEXT_MAX;
+    return ctx;
+}
+
+/* KV defaults: llama.cpp family f16 (-ctk/-ctv default f16; Ollama
+** OLLAMA_KV_CACHE_TYPE default f16); MLX, transformers and vLLM keep the
+** model's dtype (bf16 for current checkpoints; vLLM --kv-cache-dtype auto). */
+enum est_kv_type estimator_default_kv_type(enum est_runtime rt)
+{
+    return is_llamacpp_family(rt) ? EST_KV_F16 : EST_KV_BF16;
+}
+
+bool est_kv_type_supported(enum est_runtime rt, enum est_kv_type t)
+{
+    if (t == EST_KV_DEFAULT)
+        return (unsigned)rt < EST_RUNTIME_COUNT;
+    switch (rt) {
+    case EST_RUNTIME_LLAMACPP:
+        /* -ctk/-ctv: f32, f16, bf16, q8_0, q4_0, ... (FLAGS.md) */
+        return t == EST_KV_F16 || t == EST_KV_BF16 || t == EST_KV_F32 || t == EST_KV_Q8_0 ||
+               t == EST_KV_Q4_0;
+    case EST_RUNTIME_OLLAMA:
+        /* OLLAMA_KV_CACHE_TYPE: f16, q8_0, q4_0 */
+        return t == EST_KV_F16 || t == EST_KV_Q8_0 || t == EST_KV_Q4_0;
+    case EST_RUNTIME_LMSTUDIO:
+        /* LM Studio's K/V cache quantization choices include F32, F16, Q8_0, Q4_0 */
+        return t == EST_KV_F16 || t == EST_KV_F32 || t == EST_KV_Q8_0 || t == EST_KV_Q4_0;
+    case EST_RUNTIME_MLX:
+        /* model dtype, or mlx_lm --kv-bits 8/4 (sized as q8_0/q4_0) */
+        return t == EST_KV_F16 || t == EST_KV_BF16 || t == EST_KV_Q8_0 || t == EST_KV_Q4_0;
+    case EST_RUNTIME_TRANSFORMERS:
+        return t == EST_KV_F16 || t == EST_KV_BF16 || t == EST_KV_F32;
+    case EST_RUNTIME_VLLM:
+        /* --kv-cache-dtype auto (model dtype) or fp8 */
+        return t == EST_KV_F16 || t == EST_KV_BF16 || t == EST_KV_FP8;
+    case EST_RUNTIME_COUNT:
+    default:
+        return false;
+    }
+}
+
+/* llama.cpp's -fa defaults to auto, which enables flash attention when the
+** device implements it for every layer (src/llama-context.cpp auto_fa probe);
+** the CUDA, Metal, ROCm, Vulkan and CPU backends all do. A quantized V cache
+** requires it ("quantized V cache was requested, but this requires Flash
+** Attention"; Ollama honours OLLAMA_KV_CACHE_TYPE only with flash attention).
+** vLLM (FlashAttention/FlashInfer), MLX (fused SDPA) and transformers (sdpa)
+** use fused attention unless transformers is told otherwise. */
+bool estimator_flash_attention(const struct est_input *in, enum est_runtime rt, enum est_kv_type kv,
+                               bool *forced)
+{
+    *forced = false;
+    if (is_llamacpp_family(rt)) {
+        bool quant = kv == EST_KV_Q8_0 || kv == EST_KV_Q4_0;
+        if (quant && in->flash_attention != EST_ON) {
+            *forced = true;
+            return true;
+        }
+        return in->flash_attention != EST_OFF;
+    }
+    if (rt == EST_RUNTIME_TRANSFORMERS)
+        return in->flash_attention != EST_OFF;
+    return true;
+}
+
+bool estimator_runtime_offloads(enum est_runtime rt, const struct estimator_quant_row *q)
+{
+    return is_llamacpp_family(rt) && q->kind != ESTIMATOR_QK_MLX;
+}
+
+uint32_t estimator_context_step(enum est_runtime rt)
+{
+    /* llama.cpp pads to 256 cells; mlx-lm grows its cache by 256; vLLM's
+    ** block is 16 tokens; transformers has no granularity (256 keeps answers
+    ** round). */
+    return rt == EST_RUNTIME_VLLM ? 16u : 256u;
+}
+
+/* Decode speed is memory-bound: tokens/s ~ efficiency x bandwidth / bytes
+** read per token. llama.cpp reaches ~0.55-0.85 of the chip's bandwidth for a
+** 7B Q4_0 tg128 on Apple M-series (lower on Ultra chips; llama.cpp discussion
+** #4167) and ~0.7 on recent NVIDIA cards (discussion #15013; PR #3776: 7B F16
+** at 54.7 t/s = 0.73 of 1008 GB/s). ROCm/Vulkan/CPU, MLX, vLLM and
+** transformers figures are approximations of the same kind. */
+double estimator_decode_efficiency(enum est_runtime rt, enum est_backend b)
+{
+    if (rt == EST_RUNTIME_TRANSFORMERS)
+        return 0.45;
+    if (rt == EST_RUNTIME_VLLM)
+        return b == EST_BACKEND_CUDA ? 0.75 : 0.6;
+    if (rt == EST_RUNTIME_MLX)
+        return b == EST_BACKEND_METAL ? 0.7 : 0.6;
+    switch (b) {
+    case EST_BACKEND_CUDA:
+        return 0.70;
+    case EST_BACKEND_METAL:
+        return 0.65;
+    case EST_BACKEND_ROCM:
+        return 0.60;
+    case EST_BACKEND_VULKAN:
+        return 0.55;
+    case EST_BACKEND_CPU:
+    case EST_BACKEND_COUNT:
+    default:
+        return 0.55;
+    }
+}
