@@ -1,0 +1,32 @@
+/* textutil.h: strict number parsing, id slugs and "did you mean"
+** suggestions. Pure: libc only, no allocation, no globals.
+*/
+#ifndef WIR_TEXTUTIL_H
+#define WIR_TEXTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse a canonical decimal integer: optional '-', digits, nothing else (no
+** spaces, no '+', no leading zeros except "0"). 0 ok, -1 malformed, -2 out
+** of [lo, hi]. */
+int text_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
+/* Parse a finite decimal number ("12", "0.5", "1e3"); whole string consumed.
+** 0 ok, -1 malformed, -2 out of [lo, hi]. */
+int text_parse_double(const char *s, double lo, double hi, double *out);
+/* "true"/"false"/"1"/"0" -> 0 ok, -1 malformed. */
+int text_parse_bool(const char *s, bool *out);
+
+#define SLUG_MAX 64
+/* Fold to lowercase into out (cap bytes incl. NUL) and check [a-z0-9._-],
+** length 1..SLUG_MAX, not "." or "..". true when valid. */
+bool slug_fold(const char *in, char *out, size_t cap);
+
+/* Edit-distance based suggestions: writes up to max indexes of candidates
+** closest to query (Damerau-Levenshtein on lowercase, plus substring/prefix
+** bonus), best first, only those reasonably close. Returns the count. */
+size_t text_suggest(const char *query, const char *const *candidates, size_t n, size_t *out_idx,
+                    size_t max);
+
+#endif

@@ -1,0 +1,684 @@
+/* test_fixes.c: unit tests for the fix planner and the error-page mapping (server/core/fixes.c, fixes_commands.c): exact commands, cumulative re-estimation, the seed scenario. No I/O beyond Check.
+*/
+#include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fixes.h"
+#include "core/fixes_internal.h"
+
+/* Qwen/Qwen2.5-32B-Instruct config.json (models.tsv row Qwen/Qwen2.5-32B;
+** the Instruct model's max_position_embeddings is 32768). */
+static struct est_model qwen32(void)
+{
+    struct est_model m = {0};
+    m.params = 32763876352ull;
+    m.num_hidden_layers = 64;
+    m.hidden_size = 5120;
+    m.num_attention_heads = 40;
+    m.num_key_value_heads = 8;
+    m.head_dim = 128;
+    m.intermediate_size = 27648;
+    m.vocab_size = 152064;
+    m.max_position_embeddings = 32768;
+    return m;
+}
+
+/* meta-llama/Llama-3.1-70B-Instruct config.json. */
+static struct est_model llama70(void)
+{
+    struct est_model m = {0};
+    m.params = 70553706496ull;
+    m.num_hidden_layers = 80;
+    m.hidden_size = 8192;
+    m.num_attention_heads = 64;
+    m.num_key_value_heads = 8;
+    m.head_dim = 128;
+    m.intermediate_size = 28672;
+    m.vocab_size = 128256;
+    m.max_position_embeddings = 131072;
+    return m;
+}
+
+static const struct fix_names qwen_names = {"qwen2.5-32b-instruct", "Qwen/Qwen2.5-32B-Instruct",
+                                            "qwen2.5:32b"};
+static const struct fix_names llama_names = {"llama-3.1-70b-instruct",
+                                             "meta-llama/Llama-3.1-70B-Instruct", "llama3.1:70b"};
+
+/* The seed scenario: qwen2.5-32b-instruct, mlx-8bit, 32768 tokens, Apple M1
+** Max 32 GiB (400 GB/s), macOS default, MLX. */
+static struct est_input seed_input(void)
+{
+    struct est_input in = {0};
+    in.model = qwen32();
+    in.quant = est_quant_find("mlx-8bit");
+    in.context = 32768;
+    in.device.kind = EST_DEVICE_UNIFIED;
+    in.device.backend = EST_BACKEND_METAL;
+    in.device.memory_gib = 32;
+    in.device.bandwidth_gbs = 400;
+    in.device.system_ram_gib = 32;
+    in.device.count = 1;
+    in.runtime = EST_RUNTIME_MLX;
+    in.os = EST_OS_MACOS;
+    in.kv_type = EST_KV_DEFAULT;
+    in.flash_attention = EST_AUTO;
+    return in;
+}
+
+/* An RTX 4090 (24 GiB, 1008 GB/s) in a Linux box with 64 GiB RAM. */
+static struct est_input rtx4090_input(enum est_runtime rt, const char *quant, uint32_t context)
+{
+    struct est_input in = {0};
+    in.model = qwen32();
+    in.quant = NULL == quant ? NULL : est_quant_find(quant);
+    in.context = context;
+    in.device.kind = EST_DEVICE_GPU;
+    in.device.backend = EST_BACKEND_CUDA;
+    in.device.memory_gib = 24;
+    in.device.bandwidth_gbs = 1008;
+    in.device.system_ram_gib = 64;
+    in.device.count = 1;
+    in.runtime = rt;
+    in.os = EST_OS_LINUX;
+    in.kv_type = EST_KV_DEFAULT;
+    in.flash_attention = EST_AUTO;
+    return in;
+}
+
+static struct est_result estimate(const struct est_input *in)
+{
+    struct est_result r;
+    ck_assert_int_eq(est_estimate(in, &r), EST_OK);
+    return r;
+}
+
+static struct fix_plan plan_for(const struct est_input *in, const struct fix_names *names)
+{
+    struct est_result r = estimate(in);
+    struct fix_plan p;
+    ck_assert_int_eq(fix_plan_build(in, &r, names, &p), 0);
+    return p;
+}
+
+/* The step's recorded verdict and total equal a fresh estimate of `in`. */
+static void assert_step_is(const struct fix_step *s, const struct est_input *in)
+{
+    struct est_result r = estimate(in);
+    ck_assert_msg(s->verdict_after == r.verdict, "step %u: verdict %s, estimate says %s",
+                  s->step, est_verdict_id(s->verdict_after), est_verdict_id(r.verdict));
+    ck_assert_msg(s->total_bytes_after == r.total_bytes, "step %u: total %llu, estimate %llu",
+                  s->step, (unsigned long long)s->total_bytes_after,
+                  (unsigned long long)r.total_bytes);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return 0 == strncmp(s, prefix, strlen(prefix));
+}
+
+/* API.md: "fixes is a plan ... each one a real command for the chosen runtime
+** and platform with the numbers filled in". The seed scenario, step by step. */
+START_TEST(test_fix_seed_scenario_plan)
+{
+    struct est_input in = seed_input();
+    struct est_result r = estimate(&in);
+    ck_assert_int_eq(r.verdict, EST_WONT_RUN);
+    ck_assert_str_eq(fix_error_id(&in, &r), "metal-allocator-oom");
+
+    struct fix_plan p = plan_for(&in, &qwen_names);
+    ck_assert_uint_eq(p.count, 5);
+    for (size_t i = 0; i < p.count; i++) {
+        ck_assert_uint_eq(p.steps[i].step, i + 1);
+        ck_assert(p.steps[i].title[0] != '\0');
+        ck_assert(p.steps[i].why[0] != '\0');
+        ck_assert(p.steps[i].command[0] != '\0');
+        ck_assert_msg(NULL == strstr(p.steps[i].command, "mx.metal."), "deprecated MLX API");
+    }
+
+    /* 1: convert to 4-bit. */
+    ck_assert(starts_with(p.steps[0].command,
+                          "mlx_lm.convert --hf-path Qwen/Qwen2.5-32B-Instruct -q --q-bits 4"));
+    ck_assert_str_eq(p.steps[0].command, "mlx_lm.convert --hf-path Qwen/Qwen2.5-32B-Instruct -q "
+                                         "--q-bits 4 --mlx-path qwen2.5-32b-instruct-4bit");
+    ck_assert_msg(NULL == strstr(p.steps[0].command, "--q-group-size"), "group 64 is the default");
+
+    /* 2: the largest context that fits at 4 bits, on the converted model. */
+    struct est_input four = in;
+    four.quant = est_quant_find("mlx-4bit");
+    uint32_t n = est_max_context(&four);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_uint_lt(n, 32768);
+    char want[FIX_COMMAND_MAX];
+    snprintf(want, sizeof want, "mlx_lm.generate --model qwen2.5-32b-instruct-4bit --max-kv-size %u",
+             n);
+    ck_assert_str_eq(p.steps[1].command, want);
+
+    /* 3: raise the ceiling: 32 GiB - max(4 GiB, 20 %) = 26214 MB, and the
+    ** same limit in MLX with the current API. */
+    ck_assert_str_eq(p.steps[2].command, "sudo sysctl iogpu.wired_limit_mb=26214\n"
+                                         "import mlx.core as mx\n"
+                                         "mx.set_memory_limit(26214 * 1024**2)\n"
+                                         "mx.set_wired_limit(26214 * 1024**2)");
+
+    /* 4: memory hogs (not modelled, says so). */
+    ck_assert_str_eq(p.steps[3].command, "top -l 1 -o mem -n 10 -stats pid,command,mem");
+    ck_assert_ptr_nonnull(strstr(p.steps[3].why, "Not modelled"));
+
+    /* 5: llama.cpp on Metal, same bits, same context, no forced -ngl. */
+    snprintf(want, sizeof want, "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M -c %u", n);
+    ck_assert_str_eq(p.steps[4].command, want);
+    ck_assert(NULL == strstr(p.steps[4].command, "-ngl"));
+
+    /* The plan reaches runs or tight, and the steps after say they are alternatives. */
+    bool reached = false;
+    for (size_t i = 0; i < p.count; i++) {
+        if (reached)
+            ck_assert_msg(NULL != strstr(p.steps[i].why, "alternative"), "step %zu", i + 1);
+        reached = reached || p.steps[i].verdict_after == EST_RUNS ||
+                  p.steps[i].verdict_after == EST_TIGHT;
+    }
+    ck_assert(reached);
+    ck_assert(p.steps[1].verdict_after == EST_RUNS || p.steps[1].verdict_after == EST_TIGHT);
+    ck_assert(NULL == strstr(p.steps[0].why, "alternative"));
+    ck_assert(NULL == strstr(p.steps[1].why, "alternative"));
+}
+END_TEST
+
+/* API.md: "verdict_after and total_bytes_after are what the estimator says
+** once this step and every step before it are applied." */
+START_TEST(test_fix_seed_steps_are_cumulative)
+{
+    struct est_input in = seed_input();
+    struct fix_plan p = plan_for(&in, &qwen_names);
+    ck_assert_uint_eq(p.count, 5);
+
+    struct est_input c = in;
+    c.quant = est_quant_find("mlx-4bit");
+    assert_step_is(&p.steps[0], &c);
+    ck_assert_int_eq(p.steps[0].verdict_after, EST_WONT_RUN); /* 4 bits alone: not enough */
+
+    c.context = est_max_context(&c);
+    assert_step_is(&p.steps[1], &c);
+
+    c.wired_limit_mb = 26214;
+    assert_step_is(&p.steps[2], &c);
+    assert_step_is(&p.steps[3], &c); /* memory hogs: unchanged */
+
+    c.runtime = EST_RUNTIME_LLAMACPP;
+    c.quant = est_quant_find("Q4_K_M");
+    assert_step_is(&p.steps[4], &c);
+
+    /* Re-estimated, not copied: the ceiling step raised the budget. */
+    struct est_result before = estimate(&in), after3;
+    struct est_input three = c;
+    three.runtime = EST_RUNTIME_MLX;
+    three.quant = est_quant_find("mlx-4bit");
+    after3 = estimate(&three);
+    ck_assert_uint_gt(after3.usable_bytes, before.usable_bytes);
+}
+END_TEST
+
+START_TEST(test_fix_empty_plan_when_it_runs)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q4_K_M", 4096);
+    in.device.memory_gib = 80;
+    struct est_result r = estimate(&in);
+    ck_assert_int_eq(r.verdict, EST_RUNS);
+    struct fix_plan p;
+    p.count = 99;
+    ck_assert_int_eq(fix_plan_build(&in, &r, &qwen_names, &p), 0);
+    ck_assert_uint_eq(p.count, 0);
+    ck_assert_ptr_null(fix_error_id(&in, &r));
+}
+END_TEST
+
+START_TEST(test_fix_llamacpp_cuda_commands)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q8_0", 32768);
+    struct fix_plan p = plan_for(&in, &qwen_names);
+    ck_assert_uint_eq(p.count, 3);
+    ck_assert_str_eq(p.steps[0].command, "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M");
+    ck_assert_str_eq(p.steps[1].command,
+                     "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M -ctk q8_0 -ctv q8_0 "
+                     "-fa on");
+    ck_assert_str_eq(p.steps[2].command,
+                     "nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv");
+
+    struct est_input c = in;
+    c.quant = est_quant_find("Q4_K_M");
+    assert_step_is(&p.steps[0], &c);
+    c.kv_type = EST_KV_Q8_0;
+    c.flash_attention = EST_ON;
+    assert_step_is(&p.steps[1], &c);
+    assert_step_is(&p.steps[2], &c);
+    ck_assert(p.steps[1].verdict_after == EST_RUNS || p.steps[1].verdict_after == EST_TIGHT);
+    for (size_t i = 0; i < p.count; i++) {
+        ck_assert(NULL == strstr(p.steps[i].command, "999"));
+        ck_assert(NULL == strstr(p.steps[i].command, "--no-mmap"));
+    }
+}
+END_TEST
+
+/* When the weights fit and the KV cache does not, the cache comes first. */
+START_TEST(test_fix_kv_first_when_weights_fit)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q4_K_M", 32768);
+    struct est_result r = estimate(&in);
+    ck_assert(r.verdict == EST_OFFLOAD || r.verdict == EST_WONT_RUN);
+    struct fix_plan p = plan_for(&in, &qwen_names);
+    ck_assert_uint_ge(p.count, 2);
+    ck_assert_str_eq(p.steps[0].command, "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M "
+                                         "-ctk q8_0 -ctv q8_0 -fa on");
+    /* Once it fits, no sub-4-bit quant is proposed for headroom. */
+    for (size_t i = 0; i < p.count; i++)
+        ck_assert_msg(NULL == strstr(p.steps[i].command, "Q3_") &&
+                          NULL == strstr(p.steps[i].command, "Q2_"),
+                      "%s", p.steps[i].command);
+}
+END_TEST
+
+START_TEST(test_fix_ollama_commands_linux_and_windows)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_OLLAMA, "Q8_0", 32768);
+    struct fix_plan p = plan_for(&in, &qwen_names);
+    ck_assert_uint_ge(p.count, 2);
+    ck_assert_str_eq(p.steps[0].command, "ollama pull qwen2.5:32b-instruct-q4_K_M");
+    ck_assert_str_eq(p.steps[1].command, "OLLAMA_FLASH_ATTENTION=1 OLLAMA_KV_CACHE_TYPE=q8_0 "
+                                         "ollama serve");
+
+    /* Windows (WDDM keeps ~15 %): PowerShell syntax, and a context cap on top. */
+    in.os = EST_OS_WINDOWS;
+    p = plan_for(&in, &qwen_names);
+    ck_assert_uint_ge(p.count, 3);
+    ck_assert_str_eq(p.steps[1].command, "$env:OLLAMA_FLASH_ATTENTION=\"1\"; "
+                                         "$env:OLLAMA_KV_CACHE_TYPE=\"q8_0\"; ollama serve");
+    struct est_input c = in;
+    c.quant = est_quant_find("Q4_K_M");
+    c.kv_type = EST_KV_Q8_0;
+    uint32_t n = est_max_context(&c);
+    char want[FIX_COMMAND_MAX];
+    snprintf(want, sizeof want,
+             "$env:OLLAMA_FLASH_ATTENTION=\"1\"; $env:OLLAMA_KV_CACHE_TYPE=\"q8_0\"; "
+             "$env:OLLAMA_CONTEXT_LENGTH=\"%u\"; ollama serve",
+             n);
+    ck_assert_str_eq(p.steps[2].command, want);
+    c.context = n;
+    assert_step_is(&p.steps[2], &c);
+}
+END_TEST
+
+START_TEST(test_fix_ollama_tag_spelling)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_OLLAMA, "Q8_0", 32768);
+    /* No library tag: the Hugging Face GGUF. */
+    struct fix_names hf = {"qwen2.5-32b-instruct", "Qwen/Qwen2.5-32B-Instruct", NULL};
+    struct fix_plan p = plan_for(&in, &hf);
+    ck_assert_str_eq(p.steps[0].command,
+                     "ollama pull hf.co/Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M");
+    /* A tag that already says instruct is not doubled. */
+    struct fix_names tagged = {"qwen2.5-32b-instruct", "Qwen/Qwen2.5-32B-Instruct",
+                               "qwen2.5:32b-instruct"};
+    p = plan_for(&in, &tagged);
+    ck_assert_str_eq(p.steps[0].command, "ollama pull qwen2.5:32b-instruct-q4_K_M");
+    /* Neither tag nor repository: no quant step to offer. */
+    struct fix_names none = {"qwen2.5-32b-instruct", NULL, NULL};
+    p = plan_for(&in, &none);
+    for (size_t i = 0; i < p.count; i++)
+        ck_assert(NULL == strstr(p.steps[i].command, "ollama pull"));
+}
+END_TEST
+
+START_TEST(test_fix_vllm_commands)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_VLLM, NULL, 32768);
+    in.device.memory_gib = 48; /* e.g. an RTX 6000 Ada */
+    struct est_result r = estimate(&in);
+    ck_assert_int_eq(r.verdict, EST_WONT_RUN);
+    struct fix_plan p = plan_for(&in, &qwen_names);
+    ck_assert_uint_ge(p.count, 2);
+    ck_assert_str_eq(p.steps[0].command, "vllm serve Qwen/Qwen2.5-32B-Instruct --quantization fp8");
+    struct est_input c = in;
+    c.quant = est_quant_find("fp8");
+    assert_step_is(&p.steps[0], &c);
+    /* Every vLLM command carries the earlier flags. */
+    for (size_t i = 1; i < p.count; i++)
+        if (starts_with(p.steps[i].command, "vllm serve"))
+            ck_assert(starts_with(p.steps[i].command,
+                                  "vllm serve Qwen/Qwen2.5-32B-Instruct --quantization fp8"));
+}
+END_TEST
+
+START_TEST(test_fix_inline_model_without_repo)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q8_0", 32768);
+    struct fix_plan p = plan_for(&in, NULL);
+    ck_assert_uint_ge(p.count, 2);
+    ck_assert_str_eq(p.steps[0].command, "llama-quantize model-F16.gguf model-Q4_K_M.gguf Q4_K_M\n"
+                                         "llama-server -m model-Q4_K_M.gguf");
+    ck_assert_str_eq(p.steps[1].command, "llama-server -m model-Q4_K_M.gguf -ctk q8_0 -ctv q8_0 "
+                                         "-fa on");
+}
+END_TEST
+
+START_TEST(test_fix_offload_step_and_smaller_quant_when_nothing_fits)
+{
+    /* 70B Q4_K_M on 24 GiB with 64 GiB RAM: runs with offload; the plan
+    ** names the layers that fit. */
+    struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q4_K_M", 8192);
+    in.model = llama70();
+    struct est_result r = estimate(&in);
+    ck_assert_int_eq(r.verdict, EST_OFFLOAD);
+    ck_assert_ptr_null(fix_error_id(&in, &r)); /* offload runs: no error page */
+    struct fix_plan p = plan_for(&in, &llama_names);
+    size_t ngl = p.count;
+    for (size_t i = 0; i < p.count; i++)
+        if (NULL != strstr(p.steps[i].title, "layers on the GPU"))
+            ngl = i;
+    ck_assert_uint_lt(ngl, p.count);
+    struct est_input c = in;
+    c.kv_type = EST_KV_Q8_0;
+    c.flash_attention = EST_ON;
+    struct est_result cr = estimate(&c);
+    char want[FIX_COMMAND_MAX];
+    snprintf(want, sizeof want,
+             "llama-server -hf meta-llama/Llama-3.1-70B-Instruct-GGUF:Q4_K_M -ctk q8_0 -ctv q8_0 "
+             "-fa on -ngl %u",
+             cr.gpu_layers_offloaded);
+    ck_assert_str_eq(p.steps[ngl].command, want);
+    ck_assert_int_eq(p.steps[ngl].verdict_after, EST_OFFLOAD);
+
+    /* With 16 GiB of RAM it does not run at all: a smaller quant that makes
+    ** it run with offload comes first. */
+    in.device.system_ram_gib = 16;
+    r = estimate(&in);
+    ck_assert_int_eq(r.verdict, EST_WONT_RUN);
+    ck_assert_str_eq(fix_error_id(&in, &r), "llamacpp-cuda-cudamalloc-oom");
+    p = plan_for(&in, &llama_names);
+    ck_assert_uint_ge(p.count, 1);
+    ck_assert(starts_with(p.steps[0].command,
+                          "llama-server -hf meta-llama/Llama-3.1-70B-Instruct-GGUF:Q3_"));
+    ck_assert_int_eq(p.steps[0].verdict_after, EST_OFFLOAD);
+}
+END_TEST
+
+START_TEST(test_fix_lmstudio_commands)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_LMSTUDIO, "Q8_0", 32768);
+    struct fix_plan p = plan_for(&in, &qwen_names);
+    ck_assert_uint_ge(p.count, 2);
+    ck_assert_str_eq(p.steps[0].command, "lms get qwen2.5-32b-instruct@q4_k_m");
+    struct est_input c = in;
+    c.quant = est_quant_find("Q4_K_M");
+    uint32_t n = est_max_context(&c);
+    char want[FIX_COMMAND_MAX];
+    snprintf(want, sizeof want, "lms load qwen2.5-32b-instruct --context-length %u", n);
+    ck_assert_str_eq(p.steps[1].command, want);
+}
+END_TEST
+
+START_TEST(test_fix_ceiling_on_macos_13)
+{
+    struct est_input in = seed_input();
+    in.os_version_major = 13;
+    struct fix_plan p = plan_for(&in, &qwen_names);
+    size_t k = p.count;
+    for (size_t i = 0; i < p.count; i++)
+        if (NULL != strstr(p.steps[i].command, "sysctl"))
+            k = i;
+    ck_assert_uint_lt(k, p.count);
+    /* 26214 MiB in bytes, the Ventura knob. */
+    ck_assert(starts_with(p.steps[k].command, "sudo sysctl debug.iogpu.wired_limit=27487371264\n"));
+    /* Not offered when the limit is already set that high. */
+    in.os_version_major = 0;
+    in.wired_limit_mb = 26214;
+    p = plan_for(&in, &qwen_names);
+    for (size_t i = 0; i < p.count; i++)
+        ck_assert(NULL == strstr(p.steps[i].command, "sysctl"));
+}
+END_TEST
+
+START_TEST(test_fix_transformers_commands)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_TRANSFORMERS, NULL, 8192);
+    struct fix_plan p = plan_for(&in, &qwen_names);
+    ck_assert_uint_ge(p.count, 2);
+    ck_assert_str_eq(p.steps[0].command,
+                     "from transformers import AutoModelForCausalLM, BitsAndBytesConfig\n"
+                     "model = AutoModelForCausalLM.from_pretrained(\"Qwen/Qwen2.5-32B-Instruct\", "
+                     "quantization_config=BitsAndBytesConfig(load_in_4bit=True), "
+                     "device_map=\"auto\")");
+    /* The last step is llama.cpp with a GGUF that is estimated for llama.cpp. */
+    const struct fix_step *last = &p.steps[p.count - 1];
+    ck_assert(starts_with(last->command, "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:"));
+    ck_assert_int_ne(last->verdict_after, EST_WONT_RUN);
+}
+END_TEST
+
+/* The page a user would hit, by runtime x backend x what does not fit. */
+START_TEST(test_fix_error_id_mapping)
+{
+    struct {
+        enum est_runtime rt;
+        enum est_device_kind kind;
+        enum est_backend backend;
+        enum est_os os;
+        double vram, ram;
+        const char *quant;
+        uint32_t context;
+        const char *want;
+    } cases[] = {
+        /* weights do not fit on CUDA, not even with RAM */
+        {EST_RUNTIME_LLAMACPP, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 8, 8, "Q8_0", 4096,
+         "llamacpp-cuda-cudamalloc-oom"},
+        /* weights fit on CUDA, the KV cache does not (and RAM is small) */
+        {EST_RUNTIME_LLAMACPP, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 24, 4, "Q4_K_M",
+         32768, "llamacpp-kv-cache-alloc-failed"},
+        {EST_RUNTIME_LLAMACPP, EST_DEVICE_GPU, EST_BACKEND_ROCM, EST_OS_LINUX, 8, 8, "Q8_0", 4096,
+         "rocm-hip-out-of-memory"},
+        {EST_RUNTIME_LLAMACPP, EST_DEVICE_GPU, EST_BACKEND_VULKAN, EST_OS_WINDOWS, 8, 8, "Q8_0",
+         4096, "vulkan-error-out-of-device-memory"},
+        {EST_RUNTIME_LLAMACPP, EST_DEVICE_UNIFIED, EST_BACKEND_METAL, EST_OS_MACOS, 16, 16, "Q8_0",
+         4096, "llamacpp-metal-buffer-alloc-failed"},
+        {EST_RUNTIME_LMSTUDIO, EST_DEVICE_UNIFIED, EST_BACKEND_METAL, EST_OS_MACOS, 16, 16, "Q8_0",
+         4096, "llamacpp-metal-buffer-alloc-failed"},
+        {EST_RUNTIME_LMSTUDIO, EST_DEVICE_UNIFIED, EST_BACKEND_METAL, EST_OS_MACOS, 16, 16,
+         "mlx-8bit", 4096, "metal-allocator-oom"},
+        {EST_RUNTIME_LMSTUDIO, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_WINDOWS, 8, 8, "Q8_0", 4096,
+         "lmstudio-insufficient-system-resources"},
+        {EST_RUNTIME_OLLAMA, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 8, 8, "Q8_0", 4096,
+         "ollama-requires-more-system-memory"},
+        {EST_RUNTIME_OLLAMA, EST_DEVICE_UNIFIED, EST_BACKEND_METAL, EST_OS_MACOS, 16, 16, "Q8_0",
+         4096, "llamacpp-metal-buffer-alloc-failed"},
+        {EST_RUNTIME_MLX, EST_DEVICE_UNIFIED, EST_BACKEND_METAL, EST_OS_MACOS, 16, 16, "mlx-8bit",
+         4096, "metal-allocator-oom"},
+        {EST_RUNTIME_TRANSFORMERS, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 24, 64, "bf16",
+         4096, "pytorch-cuda-oom"},
+        {EST_RUNTIME_TRANSFORMERS, EST_DEVICE_UNIFIED, EST_BACKEND_METAL, EST_OS_MACOS, 32, 32,
+         "bf16", 4096, "pytorch-mps-oom"},
+        {EST_RUNTIME_TRANSFORMERS, EST_DEVICE_GPU, EST_BACKEND_ROCM, EST_OS_LINUX, 24, 64, "bf16",
+         4096, "rocm-hip-out-of-memory"},
+        /* vLLM: weights beyond the card fail while loading (PyTorch) */
+        {EST_RUNTIME_VLLM, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 24, 64, "bf16", 4096,
+         "pytorch-cuda-oom"},
+        /* weights fill the 0.92 budget: no cache blocks */
+        {EST_RUNTIME_VLLM, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 64, 128, "bf16", 4096,
+         "vllm-no-available-memory-for-cache-blocks"},
+        /* weights fit, the full context's KV does not */
+        {EST_RUNTIME_VLLM, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 80, 128, "bf16",
+         1048576, "vllm-max-seq-len-exceeds-kv-cache"},
+        /* CPU only */
+        {EST_RUNTIME_LLAMACPP, EST_DEVICE_CPU, EST_BACKEND_CPU, EST_OS_LINUX, 8, 8, "Q8_0", 4096,
+         "linux-oom-killer-killed"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct est_input in = rtx4090_input(cases[i].rt, cases[i].quant, cases[i].context);
+        in.device.kind = cases[i].kind;
+        in.device.backend = cases[i].backend;
+        in.device.memory_gib = cases[i].vram;
+        in.device.system_ram_gib = cases[i].ram;
+        in.os = cases[i].os;
+        struct est_result r;
+        ck_assert_msg(est_estimate(&in, &r) == EST_OK, "case %zu: estimate failed", i);
+        ck_assert_msg(r.verdict == EST_WONT_RUN, "case %zu: verdict %s", i,
+                      est_verdict_id(r.verdict));
+        const char *id = fix_error_id(&in, &r);
+        ck_assert_msg(NULL != id && 0 == strcmp(id, cases[i].want), "case %zu: %s, want %s", i,
+                      NULL == id ? "(null)" : id, cases[i].want);
+    }
+}
+END_TEST
+
+START_TEST(test_fix_error_id_null_unless_wont_run)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q4_K_M", 32768);
+    struct est_result r = estimate(&in);
+    ck_assert_int_eq(r.verdict, EST_OFFLOAD);
+    ck_assert_ptr_null(fix_error_id(&in, &r));
+    r.verdict = EST_TIGHT;
+    ck_assert_ptr_null(fix_error_id(&in, &r));
+    r.verdict = EST_RUNS;
+    ck_assert_ptr_null(fix_error_id(&in, &r));
+    ck_assert_ptr_null(fix_error_id(NULL, &r));
+    ck_assert_ptr_null(fix_error_id(&in, NULL));
+}
+END_TEST
+
+START_TEST(test_fix_plan_bad_arguments)
+{
+    struct est_input in = seed_input();
+    struct est_result r = estimate(&in);
+    struct fix_plan p;
+    ck_assert_int_eq(fix_plan_build(NULL, &r, &qwen_names, &p), -1);
+    ck_assert_uint_eq(p.count, 0);
+    ck_assert_int_eq(fix_plan_build(&in, NULL, &qwen_names, &p), -1);
+    ck_assert_int_eq(fix_plan_build(&in, &r, &qwen_names, NULL), -1);
+    /* A model id too long for a command is refused, never truncated. */
+    char longid[600];
+    memset(longid, 'a', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    struct fix_names huge = {longid, "Qwen/Qwen2.5-32B-Instruct", NULL};
+    ck_assert_int_eq(fix_plan_build(&in, &r, &huge, &p), -1);
+    ck_assert_uint_eq(p.count, 0);
+}
+END_TEST
+
+/* Names typed for inline models never reach a shell command as they are. */
+START_TEST(test_fix_names_with_shell_syntax_are_not_used)
+{
+    const struct fix_names evil = {"x; rm -rf ~", "Qwen/Qwen2.5-32B-Instruct $(id)", "q:32b`id`"};
+    struct est_input in = seed_input();
+    struct fix_plan p = plan_for(&in, &evil);
+    ck_assert_uint_ge(p.count, 3);
+    for (size_t i = 0; i < p.count; i++) {
+        ck_assert_msg(NULL == strpbrk(p.steps[i].command, ";$`~"), "%s", p.steps[i].command);
+        ck_assert(NULL == strstr(p.steps[i].command, "rm -rf"));
+    }
+    ck_assert_str_eq(p.steps[0].command,
+                     "mlx_lm.convert --hf-path ./model -q --q-bits 4 --mlx-path mlx_model");
+    in = rtx4090_input(EST_RUNTIME_OLLAMA, "Q8_0", 32768);
+    p = plan_for(&in, &evil);
+    for (size_t i = 0; i < p.count; i++)
+        ck_assert_msg(NULL == strpbrk(p.steps[i].command, ";`~") ||
+                          starts_with(p.steps[i].command, "$env:"),
+                      "%s", p.steps[i].command);
+}
+END_TEST
+
+START_TEST(test_fix_expand_slots)
+{
+    const struct fix_slot slots[] = {{"ctx", "8192"}, {"quant", "Q4_K_M"}, {"empty", NULL}};
+    char out[64];
+    ck_assert_int_eq(fix_expand("llama-server -c {ctx} {quant}{empty}", slots, 3, out, sizeof out),
+                     0);
+    ck_assert_str_eq(out, "llama-server -c 8192 Q4_K_M");
+    ck_assert_int_eq(fix_expand("{nope}", slots, 3, out, sizeof out), -1);
+    ck_assert_str_eq(out, "");
+    ck_assert_int_eq(fix_expand("unclosed {ctx", slots, 3, out, sizeof out), -1);
+    /* exactly fits / one byte short */
+    char small[5];
+    ck_assert_int_eq(fix_expand("{ctx}", slots, 3, small, sizeof small), 0);
+    ck_assert_str_eq(small, "8192");
+    ck_assert_int_eq(fix_expand("x{ctx}", slots, 3, small, sizeof small), -1);
+    ck_assert_str_eq(small, "");
+}
+END_TEST
+
+/* Every template is current (FLAGS.md "Outdated" tables) and uses known slots. */
+START_TEST(test_fix_command_table_is_current)
+{
+    static const char *const known[] = {"model",     "hf_repo", "gguf_repo", "quant",
+                                        "quant_lower", "ollama_model", "bits", "mlx_path",
+                                        "mlx_model", "ctx",     "args",      "env",
+                                        "ngl",       "gpu_ratio", "wired_mb", "wired_bytes"};
+    size_t n = 0;
+    for (const struct fix_command_row *r; NULL != (r = fix_command_row_at(n)); n++) {
+        ck_assert_ptr_nonnull(r->text);
+        ck_assert(r->text[0] != '\0');
+        ck_assert_msg(NULL == strstr(r->text, "mx.metal."), "row %zu", n);
+        ck_assert_msg(NULL == strstr(r->text, "999"), "row %zu", n);
+        ck_assert_msg(NULL == strstr(r->text, "--no-mmap") && NULL == strstr(r->text, "--mlock"),
+                      "row %zu", n);
+        ck_assert_msg(NULL == strstr(r->text, "huggingface-cli"), "row %zu", n);
+        const char *fa = strstr(r->text, "-fa");
+        if (NULL != fa)
+            ck_assert_msg(starts_with(fa, "-fa on") || starts_with(fa, "-fa off") ||
+                              starts_with(fa, "-fa auto"),
+                          "row %zu: bare -fa", n);
+        for (const char *p = strchr(r->text, '{'); NULL != p; p = strchr(p + 1, '{')) {
+            const char *close = strchr(p, '}');
+            ck_assert_ptr_nonnull(close);
+            bool ok = false;
+            for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+                ok = ok || (strlen(known[k]) == (size_t)(close - p - 1) &&
+                            0 == strncmp(known[k], p + 1, (size_t)(close - p - 1)));
+            ck_assert_msg(ok, "row %zu: unknown slot in %s", n, r->text);
+        }
+    }
+    ck_assert_uint_gt(n, 20);
+    ck_assert_ptr_null(fix_command_template(FIX_CMD_CEILING, EST_RUNTIME_MLX, EST_OS_LINUX,
+                                            EST_BACKEND_CUDA, FIX_VAR_DEFAULT));
+    ck_assert_str_eq(fix_command_template(FIX_CMD_HOGS, EST_RUNTIME_LLAMACPP, EST_OS_WINDOWS,
+                                          EST_BACKEND_VULKAN, FIX_VAR_DEFAULT),
+                     "tasklist /fi \"memusage gt 1000000\"");
+}
+END_TEST
+
+static Suite *fixes_suite(void)
+{
+    Suite *s = suite_create("fixes");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_fix_seed_scenario_plan);
+    tcase_add_test(tc, test_fix_seed_steps_are_cumulative);
+    tcase_add_test(tc, test_fix_empty_plan_when_it_runs);
+    tcase_add_test(tc, test_fix_llamacpp_cuda_commands);
+    tcase_add_test(tc, test_fix_kv_first_when_weights_fit);
+    tcase_add_test(tc, test_fix_ollama_commands_linux_and_windows);
+    tcase_add_test(tc, test_fix_ollama_tag_spelling);
+    tcase_add_test(tc, test_fix_vllm_commands);
+    tcase_add_test(tc, test_fix_inline_model_without_repo);
+    tcase_add_test(tc, test_fix_offload_step_and_smaller_quant_when_nothing_fits);
+    tcase_add_test(tc, test_fix_lmstudio_commands);
+    tcase_add_test(tc, test_fix_ceiling_on_macos_13);
+    tcase_add_test(tc, test_fix_transformers_commands);
+    tcase_add_test(tc, test_fix_error_id_mapping);
+    tcase_add_test(tc, test_fix_error_id_null_unless_wont_run);
+    tcase_add_test(tc, test_fix_plan_bad_arguments);
+    tcase_add_test(tc, test_fix_names_with_shell_syntax_are_not_used);
+    tcase_add_test(tc, test_fix_expand_slots);
+    tcase_add_test(tc, test_fix_command_table_is_current);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(fixes_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
