@@ -539,6 +539,11 @@ uint32_t est_max_context(const struct est_input *in)
         return fits_at(&q, (uint32_t)cap) ? (uint32_t)cap : 0;
     if (!fits_at(&q, step))
         return 0;
+    /* The whole range often fits (small models, big devices): one estimate
+    ** instead of a search. Otherwise the cap itself is the first miss. */
+    if (fits_at(&q, hi * step))
+        return hi * step;
+    hi--;
     /* largest k in [1, hi] with k * step fitting; memory grows with context */
     uint32_t lo = 1;
     while (lo < hi) {
