@@ -235,12 +235,26 @@ static size_t damerau_levenshtein(const char *a, size_t la, const char *b, size_
     return prev[lb];
 }
 
+/* Whether every character of q appears in c in the same order. */
+static bool is_subsequence(const char *q, const char *c)
+{
+    for (; '\0' != *q; q++) {
+        c = strchr(c, *q);
+        if (NULL == c)
+            return false;
+        c++;
+    }
+    return true;
+}
+
 /* Cost of suggesting candidate c for query q: lower is closer; negative means
 ** "not close enough". A candidate whose letters and digits start with the
 ** query's costs 0.5, one that contains them 1.0 (or the reverse: the query
 ** contains the whole candidate), plus 0.05 per extra character, so the shortest
 ** completion wins ("qwen2.5-32b" -> "qwen2.5-32b-instruct", "rtx4090" ->
-** "nvidia-rtx-4090"). Otherwise the edit distance on the lowercase strings,
+** "nvidia-rtx-4090"). A candidate that starts like the query and holds all of
+** its letters and digits in order costs 2.0 plus the same per-character
+** term (abbreviations: "llama3-8b" -> "llama-3.1-8b-instruct"). Otherwise the edit distance on the lowercase strings,
 ** accepted up to max(1, query length / 3) edits (typos, swapped or missing
 ** characters). */
 static double suggest_cost(const char *query, const char *cand)
@@ -264,6 +278,8 @@ static double suggest_cost(const char *query, const char *cand)
         bonus = 1.0 + 0.05 * (double)(nca - nqa);
     else if (nqa > nca && nca >= 4 && NULL != strstr(qa, ca))
         bonus = 1.0 + 0.05 * (double)(nqa - nca);
+    else if (nqa >= 4 && nca > nqa && 0 == memcmp(ca, qa, 3) && is_subsequence(qa, ca))
+        bonus = 2.0 + 0.05 * (double)(nca - nqa); /* "llama3-8b" -> "llama-3.1-8b-instruct" */
     if (bonus >= 0.0 && (cost < 0.0 || bonus < cost))
         cost = bonus;
     return cost;

@@ -1281,8 +1281,10 @@ static int resolve(struct parse *ps, const struct raw *r, struct check_input *in
         if (w < 0 || (size_t)w >= sizeof more)
             more[0] = '\0';
     }
-    for (size_t i = 0; i < u0->n_suggest; i++)
-        problem_add_suggestion(ps->pb, u0->suggest[i]);
+    /* suggestions: the closest ids for every unknown field, first field first */
+    for (size_t k = 0; k < ps->n_unknown; k++)
+        for (size_t i = 0; i < ps->unknown[k].n_suggest; i++)
+            problem_add_suggestion(ps->pb, ps->unknown[k].suggest[i]);
     if (u0->n_suggest)
         problem_set(ps->pb, API_ERR_UNKNOWN_ID,
                     "No %s with id \"%s\" (field %s) is in the catalog; did you mean \"%s\"? "

@@ -206,6 +206,18 @@ START_TEST(test_text_suggest_substring_ignores_separators)
 }
 END_TEST
 
+START_TEST(test_text_suggest_abbreviations)
+{
+    size_t idx[5];
+    /* the letters and digits in order, starting alike: a shorthand people type */
+    size_t n = text_suggest("llama3-8b", models, n_models, idx, 5);
+    ck_assert_uint_ge(n, 1);
+    ck_assert_str_eq(models[idx[0]], "llama-3.1-8b-instruct");
+    n = text_suggest("no-such-model", models, n_models, idx, 5);
+    ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 START_TEST(test_text_suggest_typos)
 {
     size_t idx[3];
@@ -283,6 +295,7 @@ static Suite *textutil_suite(void)
     tcase_add_test(tc, test_slug_fold_length_limits);
     tcase_add_test(tc, test_text_suggest_prefix_completion_first);
     tcase_add_test(tc, test_text_suggest_substring_ignores_separators);
+    tcase_add_test(tc, test_text_suggest_abbreviations);
     tcase_add_test(tc, test_text_suggest_typos);
     tcase_add_test(tc, test_text_suggest_nothing_for_unrelated);
     tcase_add_test(tc, test_text_suggest_respects_max_and_order);
