@@ -105,6 +105,7 @@ int main(int argc, char **argv)
         .cors_origin = cfg.cors_origin,
         .db_path = cfg.db_path,
         .catalog = &catalog,
+        .check_cache_entries = cfg.check_cache,
     };
     struct daemon *d = daemon_start(&opt, err, sizeof err);
     if (NULL == d) {

@@ -29,6 +29,10 @@ static const struct config_setting config_table[] = {
      false},
     {"threads", "WILLITRUN_THREADS", CONFIG_UINT, CONFIG_FIELD(threads), 0, "0", 0,
      CONFIG_THREADS_MAX, "worker threads; 0 = one per online CPU core", NULL, false},
+    {"check-cache", "WILLITRUN_CHECK_CACHE", CONFIG_UINT, CONFIG_FIELD(check_cache), 0, "256", 0,
+     CONFIG_CHECK_CACHE_MAX,
+     "answers to repeated /check questions kept per worker thread; 0 = always compute", NULL,
+     false},
     {"cors-origin", "WILLITRUN_CORS_ORIGIN", CONFIG_STRING, CONFIG_FIELD(cors_origin),
      CONFIG_CORS_MAX, "*", 0, 0,
      "Access-Control-Allow-Origin: * or a comma-separated list of origins to echo",
@@ -325,7 +329,8 @@ void config_usage(FILE *out)
 void config_log(const struct config *cfg)
 {
     log_msg(LOG_INFO, "config",
-            "bind=%s port=%u db=%s threads=%u cors-origin=%s port-file=%s log-level=%s", cfg->bind,
-            cfg->port, cfg->db_path, cfg->threads, cfg->cors_origin,
+            "bind=%s port=%u db=%s threads=%u check-cache=%u cors-origin=%s port-file=%s "
+            "log-level=%s",
+            cfg->bind, cfg->port, cfg->db_path, cfg->threads, cfg->check_cache, cfg->cors_origin,
             '\0' != cfg->port_file[0] ? cfg->port_file : "-", log_level_name(cfg->log_level));
 }

@@ -17,12 +17,16 @@
 #define CONFIG_CORS_MAX 1024
 /* Upper bound for --threads (libmicrohttpd's pool is one thread per slot). */
 #define CONFIG_THREADS_MAX 256
+/* Upper bound for --check-cache (entries per worker thread; an entry is at
+** most 64 KiB, a typical /check answer about 3 KiB). */
+#define CONFIG_CHECK_CACHE_MAX 65536
 
 struct config {
     unsigned port;                     /* TCP port; 0 = let the kernel pick a free one */
     char bind[CONFIG_BIND_MAX];        /* numeric IPv4 or IPv6 address */
     char db_path[CONFIG_PATH_MAX];     /* SQLite file */
     unsigned threads;                  /* worker threads, >= 1 after config_parse */
+    unsigned check_cache;              /* /check answers cached per worker thread; 0 = off */
     char cors_origin[CONFIG_CORS_MAX]; /* "*" or a comma-separated list of origins */
     char port_file[CONFIG_PATH_MAX];   /* "" = none; else the bound port is written here */
     enum log_level log_level;

@@ -23,6 +23,7 @@
 
 #include "../common/log.h"
 #include "../core/textutil.h"
+#include "check_cache.h"
 #include "json_util.h"
 #include "metrics.h"
 #include "problem.h"
@@ -342,6 +343,8 @@ static enum MHD_Result daemon_run(struct daemon_request *rq, struct MHD_Connecti
         .path_id = NULL != rq->match.id ? rq->id_folded : NULL,
         .query = &rq->query,
         .body = rq->json,
+        .raw_body = rq->body,
+        .raw_body_len = rq->body_len,
         .catalog = d->opt.catalog,
         .db_path = d->opt.db_path,
         .request_id = rq->id,
@@ -548,9 +551,8 @@ static enum MHD_Result daemon_finish(struct daemon_request *rq, struct MHD_Conne
         problem_set(&pb, API_ERR_INTERNAL, "The server could not buffer the body.");
         return daemon_send_problem(rq, c, &pb);
     }
+    /* the raw bytes stay until the completed callback: /check's cache key */
     rq->json = json_body_load(NULL != rq->body ? rq->body : "", rq->body_len, &pb);
-    free(rq->body);
-    rq->body = NULL;
     if (NULL == rq->json)
         return daemon_send_problem(rq, c, &pb);
     return daemon_run(rq, c);
@@ -681,6 +683,7 @@ struct daemon *daemon_start(const struct daemon_options *o, char *err, size_t er
     atomic_init(&d->in_flight, 0);
     atomic_init(&d->stopping, false);
     metrics_init();
+    check_cache_configure(o->check_cache_entries);
 
     bool is_v6 = false;
     d->listen_fd = daemon_listen(o->bind, o->port, &is_v6, err, errlen);

@@ -26,6 +26,7 @@ struct daemon_options {
     const char *cors_origin;       /* "*" or a comma-separated list of origins */
     const char *db_path;           /* for /readyz */
     const struct catalog *catalog; /* read-only while serving */
+    unsigned check_cache_entries;  /* /check answers cached per worker thread; 0 = off */
 };
 
 struct daemon;

@@ -1,5 +1,6 @@
 /* handle_check.c: the GET and POST /check handlers: parse -> resolve ->
-** estimate -> plan fixes -> render the whole answer, or a problem document.
+** estimate -> plan fixes -> render the whole answer, or a problem document;
+** a repeated identical request gets the first answer's bytes (check_cache.c).
 ** No MHD calls and no error JSON built by hand (problem.c renders those).
 */
 #include <math.h>
@@ -11,6 +12,7 @@
 
 #include "../core/estimator.h"
 #include "../core/fixes.h"
+#include "check_cache.h"
 #include "check_input.h"
 #include "handlers.h"
 #include "problem.h"
@@ -541,6 +543,7 @@ unsigned handle_check_get(const struct request *rq, struct response *out)
 {
     struct problem pb;
     struct check_input in;
+    struct check_cache_key key;
     static const struct query_list empty;
 
     problem_init(&pb);
@@ -549,15 +552,25 @@ unsigned handle_check_get(const struct request *rq, struct response *out)
         problem_set(&pb, API_ERR_UNAVAILABLE, "The catalog is not loaded yet.");
         return response_problem(out, &pb);
     }
+    /* The catalog never changes while serving: the same question always
+    ** gets the same bytes, so a repeat is answered from this thread's cache. */
+    bool cacheable =
+        check_cache_capacity() > 0 && check_cache_key_query(&key, rq->method, rq->query);
+    if (cacheable && check_cache_reply(&key, out))
+        return out->status;
     if (check_input_from_query(rq->query ? rq->query : &empty, rq->catalog, &in, &pb) != 0)
         return response_problem(out, &pb);
-    return answer(rq, &in, &pb, out);
+    answer(rq, &in, &pb, out);
+    if (cacheable)
+        check_cache_remember(&key, out);
+    return out->status;
 }
 
 unsigned handle_check_post(const struct request *rq, struct response *out)
 {
     struct problem pb;
     struct check_input in;
+    struct check_cache_key key;
 
     problem_init(&pb);
     pb.instance = rq->path;
@@ -571,7 +584,15 @@ unsigned handle_check_post(const struct request *rq, struct response *out)
                     "\"qwen2.5-32b-instruct\", \"hardware\": \"nvidia-rtx-4090\"}.");
         return response_problem(out, &pb);
     }
+    /* Keyed by the raw body bytes the parsed body came from (none: no cache). */
+    bool cacheable = check_cache_capacity() > 0 &&
+                     check_cache_key_body(&key, rq->method, rq->raw_body, rq->raw_body_len);
+    if (cacheable && check_cache_reply(&key, out))
+        return out->status;
     if (check_input_from_json(rq->body, rq->catalog, &in, &pb) != 0)
         return response_problem(out, &pb);
-    return answer(rq, &in, &pb, out);
+    answer(rq, &in, &pb, out);
+    if (cacheable)
+        check_cache_remember(&key, out);
+    return out->status;
 }

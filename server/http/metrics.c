@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check_cache.h"
 #include "route.h"
 
 #define METRICS_CLASSES 6 /* none, 1xx .. 5xx */
@@ -61,6 +62,7 @@ void metrics_reset(void)
         atomic_store(&metrics_slots[i].duration_us_sum, 0);
         atomic_store(&metrics_slots[i].bytes_sum, 0);
     }
+    check_cache_counts_reset();
 }
 
 /* A growable text buffer; on allocation failure ok turns false and stays. */
@@ -188,6 +190,24 @@ char *metrics_render(const struct catalog *c, size_t *len)
                        (unsigned long long)atomic_load_explicit(&metrics_slots[s].bytes_sum,
                                                                 memory_order_relaxed));
     }
+
+    struct check_cache_counts cc;
+    check_cache_counts(&cc);
+    metrics_printf(&b,
+                   "# HELP willitrun_check_cache_hits_total /check answers sent from a worker "
+                   "thread's cache of earlier identical requests.\n"
+                   "# TYPE willitrun_check_cache_hits_total counter\n"
+                   "willitrun_check_cache_hits_total %llu\n"
+                   "# HELP willitrun_check_cache_misses_total /check requests looked up in the "
+                   "cache and not found (then computed).\n"
+                   "# TYPE willitrun_check_cache_misses_total counter\n"
+                   "willitrun_check_cache_misses_total %llu\n"
+                   "# HELP willitrun_check_cache_evictions_total Cached /check answers dropped "
+                   "to make room for newer ones.\n"
+                   "# TYPE willitrun_check_cache_evictions_total counter\n"
+                   "willitrun_check_cache_evictions_total %llu\n",
+                   (unsigned long long)cc.hits, (unsigned long long)cc.misses,
+                   (unsigned long long)cc.evictions);
 
     if (NULL != c) {
         metrics_printf(&b,

@@ -24,8 +24,9 @@ void metrics_init(void);
 ** "none"; slots >= METRICS_SLOTS go to METRICS_SLOT_OTHER. */
 void metrics_record(size_t slot, unsigned status, uint64_t duration_us, uint64_t bytes);
 
-/* Prometheus text exposition (format 0.0.4) of every counter, plus build
-** info, process start time and catalog sizes (c may be NULL). Returns a
+/* Prometheus text exposition (format 0.0.4) of every counter (with the /check
+** cache's hits, misses and evictions), plus build info, process start time
+** and catalog sizes (c may be NULL). Returns a
 ** malloc'd NUL-terminated buffer the caller frees, *len its length; NULL on
 ** allocation failure. */
 char *metrics_render(const struct catalog *c, size_t *len);
@@ -34,7 +35,8 @@ char *metrics_render(const struct catalog *c, size_t *len);
 ** 0 for "none"). For tests. */
 uint64_t metrics_count(size_t slot, unsigned status_class);
 
-/* Zero every counter. For tests only (not safe while serving). */
+/* Zero every counter, the /check cache's too. For tests only (not safe
+** while serving). */
 void metrics_reset(void);
 
 #endif

@@ -35,6 +35,8 @@ struct request {
     const char *path_id;       /* the {id} segment of the route, or NULL */
     const struct query_list *query;
     const json_t *body;        /* borrowed: parsed JSON body (POST), or NULL */
+    const char *raw_body;      /* borrowed: the body bytes body was parsed from, or NULL */
+    size_t raw_body_len;
     const struct catalog *catalog;  /* borrowed, read-only */
     const char *db_path;       /* for /readyz */
     const char *request_id;
@@ -44,9 +46,10 @@ struct response {
     unsigned status;
     json_t *body;              /* owned until sent; NULL for a text body */
     const char *content_type;  /* NULL = application/json */
-    const char *text;          /* static or owned text body (see text_owned) */
+    const char *text;          /* static, owned or copied text (text_owned, text_copy) */
     size_t text_len;
     bool text_owned;           /* free(text) after sending */
+    bool text_copy;            /* text is borrowed until queued: sent as a copy */
     const char *allow;         /* Allow header for 405, or NULL */
 };
 

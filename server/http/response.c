@@ -34,6 +34,7 @@ void response_release(struct response *r)
     r->text = NULL;
     r->text_len = 0;
     r->text_owned = false;
+    r->text_copy = false;
 }
 
 unsigned response_json(struct response *out, unsigned status, json_t *body)
@@ -158,11 +159,16 @@ int response_send(struct MHD_Connection *c, struct response *r, const struct res
             resp = MHD_create_response_from_buffer(len, (void *)r->text, MHD_RESPMEM_MUST_FREE);
             if (NULL == resp)
                 free((void *)r->text);
+        } else if (r->text_copy) {
+            /* borrowed only until now (e.g. a cache entry that a later
+            ** request on this thread may evict while this one is sending) */
+            resp = MHD_create_response_from_buffer(len, (void *)r->text, MHD_RESPMEM_MUST_COPY);
         } else {
             resp = MHD_create_response_from_buffer(len, (void *)r->text, MHD_RESPMEM_PERSISTENT);
         }
         r->text = NULL;
         r->text_owned = false;
+        r->text_copy = false;
     } else {
         resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     }

@@ -1,7 +1,9 @@
 /* test_api_check.c: integration tests for GET and POST /check against the real binary: the
-** seed scenario, a fitting case, an offload case, inline objects, max_context and GET/POST
-** agreement. Asserts behaviour the API contract states; never relaxes it to match the code.
+** seed scenario, a fitting case, an offload case, inline objects, max_context, GET/POST
+** agreement and repeats answered from the response cache. Asserts behaviour the API contract
+*states; never relaxes it to match the code.
 */
+#include <curl/curl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -537,6 +539,137 @@ START_TEST(test_check_grid_is_consistent)
 }
 END_TEST
 
+/* ---- the response cache ---------------------------------------------------------------- */
+
+/* A growing byte sink for the keep-alive exchanges below. */
+struct sink {
+    char *data;
+    size_t len;
+};
+
+static size_t sink_write(char *p, size_t size, size_t n, void *ud)
+{
+    struct sink *s = ud;
+    size_t add = size * n;
+    char *grown = realloc(s->data, s->len + add + 1);
+    if (NULL == grown)
+        return 0;
+    memcpy(grown + s->len, p, add);
+    s->len += add;
+    grown[s->len] = '\0';
+    s->data = grown;
+    return add;
+}
+
+/* One request on the shared handle c, so repeats reuse the connection (and so the server's
+** worker thread). Fills *out like http_send (release with http_result_free); *connects gets
+** the number of new connections curl opened for it. */
+static void keepalive_send(CURL *c, const char *path, const char *json_body,
+                           struct http_result *out, long *connects)
+{
+    char url[1024];
+    struct sink body = {0}, head = {0};
+    struct curl_slist *hdrs = NULL;
+    memset(out, 0, sizeof *out);
+    snprintf(url, sizeof url, "%s%s", harness_base_url(), path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sink_write);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
+    if (NULL != json_body) {
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        hdrs = curl_slist_append(hdrs, "Expect:");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(json_body));
+    } else {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    CURLcode cr = curl_easy_perform(c);
+    curl_slist_free_all(hdrs);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    ck_assert_msg(CURLE_OK == cr, "%s: %s", path, curl_easy_strerror(cr));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, connects);
+    out->headers = NULL != head.data ? head.data : calloc(1, 1);
+    out->headers_len = head.len;
+    out->body = NULL != body.data ? body.data : calloc(1, 1);
+    out->body_len = body.len;
+    out->json = json_loadb(out->body, out->body_len, 0, NULL);
+}
+
+/* Value of the counter line "name N" in GET /metrics. */
+static unsigned long long metric_value(const char *name)
+{
+    struct http_result r;
+    http_get("/metrics", &r);
+    ck_assert_int_eq(r.status, 200);
+    char line[128];
+    snprintf(line, sizeof line, "\n%s ", name);
+    const char *p = strstr(r.body, line);
+    ck_assert_msg(NULL != p, "/metrics has no %s", name);
+    unsigned long long v = strtoull(p + strlen(line), NULL, 10);
+    http_result_free(&r);
+    return v;
+}
+
+/* Ask the same question twice on one keep-alive connection: the second answer must be the
+** same bytes with the same headers (but its own request id), and /metrics must count one
+** miss and then one hit. */
+static void assert_repeat_is_a_hit(CURL *c, const char *path, const char *json_body)
+{
+    unsigned long long hits = metric_value("willitrun_check_cache_hits_total");
+    unsigned long long misses = metric_value("willitrun_check_cache_misses_total");
+    struct http_result a, b;
+    long new_a = 0, new_b = 0;
+    keepalive_send(c, path, json_body, &a, &new_a);
+    keepalive_send(c, path, json_body, &b, &new_b);
+    assert_json_status(&a, 200, path);
+    assert_json_status(&b, 200, path);
+    ck_assert_msg(0 == new_b, "the second request opened a new connection");
+    ck_assert_uint_eq(a.body_len, b.body_len);
+    ck_assert_msg(0 == memcmp(a.body, b.body, a.body_len), "%s: the repeat differs", path);
+    static const char *const same[] = {"Content-Type", "Content-Length",
+                                       "Access-Control-Allow-Origin",
+                                       "Access-Control-Expose-Headers"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char va[128], vb[128];
+        ck_assert_msg(NULL != http_header(&a, same[i], va, sizeof va), "no %s", same[i]);
+        ck_assert_msg(NULL != http_header(&b, same[i], vb, sizeof vb), "no %s on the repeat",
+                      same[i]);
+        ck_assert_str_eq(va, vb);
+    }
+    char ida[64], idb[64];
+    ck_assert_ptr_nonnull(http_header(&a, "X-Request-Id", ida, sizeof ida));
+    ck_assert_ptr_nonnull(http_header(&b, "X-Request-Id", idb, sizeof idb));
+    ck_assert_str_ne(ida, idb);
+    ck_assert_uint_eq(metric_value("willitrun_check_cache_misses_total") - misses, 1);
+    ck_assert_uint_eq(metric_value("willitrun_check_cache_hits_total") - hits, 1);
+    http_result_free(&a);
+    http_result_free(&b);
+}
+
+/* The same question again (a GET, or a POST with the same body) is answered from the cache
+** with the bytes computed the first time. The context is one no other test asks for, so the
+** first request is a miss. */
+START_TEST(test_check_repeat_is_served_from_cache)
+{
+    CURL *c = curl_easy_init();
+    ck_assert_ptr_nonnull(c);
+    assert_repeat_is_a_hit(c,
+                           "/check?model=llama-3.1-8b-instruct&quant=Q4_K_M&context=12345"
+                           "&hardware=nvidia-rtx-4090",
+                           NULL);
+    assert_repeat_is_a_hit(c, "/check",
+                           "{\"model\":\"llama-3.1-8b-instruct\",\"context\":12346,"
+                           "\"hardware\":\"nvidia-rtx-4090\"}");
+    curl_easy_cleanup(c);
+}
+END_TEST
+
 static Suite *check_suite(void)
 {
     Suite *s = suite_create("api_check");
@@ -556,6 +689,7 @@ static Suite *check_suite(void)
     tcase_add_test(tc, test_check_context_above_trained_warns);
     tcase_add_test(tc, test_check_summary_units);
     tcase_add_test(tc, test_check_grid_is_consistent);
+    tcase_add_test(tc, test_check_repeat_is_served_from_cache);
     suite_add_tcase(s, tc);
     return s;
 }
