@@ -17,6 +17,7 @@
 #include "core/fixes.h"
 
 #include "core/fixes_internal.h"
+#include "core/textutil.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -661,17 +662,20 @@ static int step_context(struct plan *p)
     }
     if (render_serve(p, &nb, command, sizeof command) != 0)
         return -1;
-    if (appendf(title, sizeof title, "Cap the context at %u tokens", n) != 0)
+    char n_text[16], from_text[16];
+    text_thousands(n, n_text, sizeof n_text);
+    text_thousands(p->res.context, from_text, sizeof from_text);
+    if (appendf(title, sizeof title, "Cap the context at %s tokens", n_text) != 0)
         return -1;
     if (appendf(why, sizeof why,
-                "The KV cache grows linearly with context: %.1f GiB at %u tokens. %u tokens is "
+                "The KV cache grows linearly with context: %.1f GiB at %s tokens. %s tokens is "
                 "the largest context that fits (%.1f GiB of KV cache).",
-                gib(p->res.kv_cache_bytes), p->res.context, n, gib(res.kv_cache_bytes)) != 0)
+                gib(p->res.kv_cache_bytes), from_text, n_text, gib(res.kv_cache_bytes)) != 0)
         return -1;
     if (EST_RUNTIME_MLX == rt &&
         appendf(why, sizeof why,
-                " --max-kv-size keeps a rotating cache: past %u tokens the oldest are dropped.",
-                n) != 0)
+                " --max-kv-size keeps a rotating cache: past %s tokens the oldest are dropped.",
+                n_text) != 0)
         return -1;
     if (EST_RUNTIME_OLLAMA == rt &&
         appendf(why, sizeof why, " For one session instead: /set parameter num_ctx %u.", n) != 0)
@@ -726,11 +730,11 @@ static int step_ceiling(struct plan *p)
             appendf(command, sizeof command, "\n%s", py) != 0)
             return -1;
     }
-    if (appendf(title, sizeof title, "Raise the macOS GPU memory limit to %u MB", limit) != 0)
+    if (appendf(title, sizeof title, "Raise the macOS GPU memory limit to %u MiB", limit) != 0)
         return -1;
     if (appendf(why, sizeof why,
                 "macOS lets the GPU use about %.1f GiB of the %.0f GiB by default; a wired limit "
-                "of %u MB raises that to %.1f GiB and leaves %.1f GiB to macOS (the larger of 4 "
+                "of %u MiB raises that to %.1f GiB and leaves %.1f GiB to macOS (the larger of 4 "
                 "GiB and 20 %% of RAM). It resets at reboot.",
                 gib(p->res.usable_bytes), p->in.device.memory_gib, limit, gib(res.usable_bytes),
                 reserve / 1024.0) != 0)
@@ -747,11 +751,14 @@ static int step_ceiling(struct plan *p)
         struct est_input wide = in;
         wide.context = p->context_uncapped;
         uint32_t m = est_max_context(&wide);
+        char m_text[16], full_text[16];
+        text_thousands(m, m_text, sizeof m_text);
+        text_thousands(p->context_uncapped, full_text, sizeof full_text);
         if (m > p->res.context && m < p->context_uncapped &&
-            appendf(why, sizeof why, " With it, up to %u tokens of context fit.", m) != 0)
+            appendf(why, sizeof why, " With it, up to %s tokens of context fit.", m_text) != 0)
             return -1;
         if (m >= p->context_uncapped &&
-            appendf(why, sizeof why, " With it, the full %u tokens fit.", p->context_uncapped) != 0)
+            appendf(why, sizeof why, " With it, the full %s tokens fit.", full_text) != 0)
             return -1;
     }
     return add_step(p, title, why, command, &in, &res);

@@ -318,3 +318,24 @@ size_t text_suggest(const char *query, const char *const *candidates, size_t n, 
     }
     return count;
 }
+
+void text_thousands(uint64_t v, char *out, size_t cap)
+{
+    char digits[24];
+    size_t len = 0, j = 0;
+    if (0 == cap)
+        return;
+    do { /* digits in reverse */
+        digits[len++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (size_t i = 0; i < len && j + 1 < cap; i++) {
+        if (i > 0 && (len - i) % 3 == 0) {
+            if (j + 2 >= cap)
+                break;
+            out[j++] = ',';
+        }
+        out[j++] = digits[len - 1 - i];
+    }
+    out[j] = '\0';
+}

@@ -29,4 +29,8 @@ bool slug_fold(const char *in, char *out, size_t cap);
 size_t text_suggest(const char *query, const char *const *candidates, size_t n, size_t *out_idx,
                     size_t max);
 
+/* Write v with thousands separators ("16777216" -> "16,777,216") into out
+** (cap bytes incl. NUL); truncated at cap, always NUL-terminated when cap > 0. */
+void text_thousands(uint64_t v, char *out, size_t cap);
+
 #endif

@@ -156,26 +156,6 @@ static void echo_text(const char *in, char *out, size_t cap)
         memcpy(out + n, "...", 4);
 }
 
-/* 16777216 -> "16,777,216". */
-static void with_commas(uint64_t v, char *out, size_t cap)
-{
-    char digits[24];
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-    size_t len, j = 0;
-    if (n < 0 || (size_t)n >= sizeof digits || cap == 0) {
-        if (cap)
-            out[0] = '\0';
-        return;
-    }
-    len = (size_t)n;
-    for (size_t i = 0; i < len && j + 1 < cap; i++) {
-        if (i > 0 && (len - i) % 3 == 0 && j + 2 < cap)
-            out[j++] = ',';
-        out[j++] = digits[i];
-    }
-    out[j] = '\0';
-}
-
 /* "did you mean X?" over candidates: writes "; did you mean `X`?" or "". */
 static void did_you_mean(const char *query, const char *const *cands, size_t n, const char *prefix,
                          char *out, size_t cap)
@@ -246,8 +226,8 @@ static const struct int_rule int_rules[F_COUNT] = {
 static void bad_range(struct parse *ps, const char *name, int64_t lo, int64_t hi, const char *unit)
 {
     char a[32], b[32];
-    with_commas((uint64_t)lo, a, sizeof a);
-    with_commas((uint64_t)hi, b, sizeof b);
+    text_thousands((uint64_t)lo, a, sizeof a);
+    text_thousands((uint64_t)hi, b, sizeof b);
     BAD(ps, name, "must be from %s to %s%s", a, b, unit);
 }
 
@@ -1230,7 +1210,7 @@ static int resolve(struct parse *ps, const struct raw *r, struct check_input *in
                 est_os_id(e->os));
         } else if (hw_ok && r->wired_limit_mb > hardware_ram_mib(in)) {
             char ram[32];
-            with_commas(hardware_ram_mib(in), ram, sizeof ram);
+            text_thousands(hardware_ram_mib(in), ram, sizeof ram);
             BAD(ps, "wired_limit_mb", "must be from 1 to %s: the %s has %s MiB of RAM", ram,
                 in->hardware_name, ram);
         }

@@ -12,6 +12,7 @@
 
 #include "../core/estimator.h"
 #include "../core/fixes.h"
+#include "../core/textutil.h"
 #include "check_cache.h"
 #include "check_input.h"
 #include "handlers.h"
@@ -25,26 +26,6 @@
 /* ---------------------------------------------------------------------------
 ** Text helpers
 */
-
-/* 16777216 -> "16,777,216". */
-static void with_commas(uint64_t v, char *out, size_t cap)
-{
-    char digits[24];
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-    size_t len, j = 0;
-    if (n < 0 || (size_t)n >= sizeof digits || cap == 0) {
-        if (cap)
-            out[0] = '\0';
-        return;
-    }
-    len = (size_t)n;
-    for (size_t i = 0; i < len && j + 1 < cap; i++) {
-        if (i > 0 && (len - i) % 3 == 0 && j + 2 < cap)
-            out[j++] = ',';
-        out[j++] = digits[i];
-    }
-    out[j] = '\0';
-}
 
 /* Append printf output to buf at *used; false (and buf unchanged past *used)
 ** when it does not fit. */
@@ -119,7 +100,7 @@ static bool write_summary(const struct check_input *in, const struct est_result 
     const bool fits = res->verdict == EST_RUNS || res->verdict == EST_TIGHT;
     bool ok;
 
-    with_commas(res->context, ctx, sizeof ctx);
+    text_thousands(res->context, ctx, sizeof ctx);
     ok = append(buf, cap, &used, "%s at %s with %s token%s needs %.1f GiB %s ", in->model_name,
                 res->quant ? res->quant->id : in->quant_id, ctx, res->context == 1 ? "" : "s",
                 gib(res->total_bytes), fits ? "and" : "but");
@@ -372,8 +353,8 @@ static json_t *render_warnings(const struct check_input *in, const struct est_re
     if (!arr)
         return NULL;
     if (res->warnings & EST_WARN_CONTEXT_ABOVE_TRAINED) {
-        with_commas(res->context, a, sizeof a);
-        with_commas(in->est.model.max_position_embeddings, b, sizeof b);
+        text_thousands(res->context, a, sizeof a);
+        text_thousands(in->est.model.max_position_embeddings, b, sizeof b);
         warn(arr, &bad,
              "The context (%s tokens) is above the model's trained maximum of %s tokens "
              "(max_position_embeddings); answers past that length may degrade.",
@@ -473,7 +454,7 @@ static unsigned estimator_problem(const struct check_input *in, enum est_status 
 {
     const struct est_input *e = &in->est;
     char ctx[32];
-    with_commas(e->context, ctx, sizeof ctx);
+    text_thousands(e->context, ctx, sizeof ctx);
     switch (st) {
     case EST_E_RANGE:
         problem_set(pb, API_ERR_UNPROCESSABLE,

@@ -206,6 +206,24 @@ START_TEST(test_text_suggest_substring_ignores_separators)
 }
 END_TEST
 
+START_TEST(test_text_thousands_groups_digits)
+{
+    char buf[32];
+    text_thousands(0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "0");
+    text_thousands(999, buf, sizeof buf);
+    ck_assert_str_eq(buf, "999");
+    text_thousands(26368, buf, sizeof buf);
+    ck_assert_str_eq(buf, "26,368");
+    text_thousands(16777216, buf, sizeof buf);
+    ck_assert_str_eq(buf, "16,777,216");
+    text_thousands(UINT64_MAX, buf, sizeof buf);
+    ck_assert_str_eq(buf, "18,446,744,073,709,551,615");
+    text_thousands(1234567, buf, 4); /* truncated, still terminated */
+    ck_assert_str_eq(buf, "1,2");
+}
+END_TEST
+
 START_TEST(test_text_suggest_abbreviations)
 {
     size_t idx[5];
@@ -296,6 +314,7 @@ static Suite *textutil_suite(void)
     tcase_add_test(tc, test_text_suggest_prefix_completion_first);
     tcase_add_test(tc, test_text_suggest_substring_ignores_separators);
     tcase_add_test(tc, test_text_suggest_abbreviations);
+    tcase_add_test(tc, test_text_thousands_groups_digits);
     tcase_add_test(tc, test_text_suggest_typos);
     tcase_add_test(tc, test_text_suggest_nothing_for_unrelated);
     tcase_add_test(tc, test_text_suggest_respects_max_and_order);
