@@ -291,22 +291,25 @@ static double active_weight_bytes(const struct estimator_shape *s,
     return layers + head;
 }
 
-static bool runs_or_tight(enum est_verdict v)
-{
-    return v == EST_RUNS || v == EST_TIGHT;
-}
+/* ---- est_estimate in stages --------------------------------------------------------- */
 
-/* ---- est_estimate --------------------------------------------------------------------- */
-
-static enum est_status estimate(const struct est_input *in, struct est_result *out)
+enum est_status estimator_prepare_input(const struct est_input *in, struct estimator_prep *p)
 {
-    struct estimator_ck ck = {false};
+    /* Only the small fields are reset: the weight context's per-class tables
+    ** (2 KiB) are always written before they are read, and clearing them
+    ** would cost more than a whole search step. */
+    p->in = in;
+    p->memory = 0;
+    p->usable = 0;
+    p->basis = NULL;
+    p->approximate = false;
+    p->budget_overflow = false;
+    p->quant = NULL;
     if (in == NULL)
         return EST_E_INVALID;
     const struct est_device *dev = &in->device;
-    const enum est_runtime rt = in->runtime;
 
-    if ((unsigned)rt >= EST_RUNTIME_COUNT || (unsigned)dev->kind >= EST_DEVICE_COUNT ||
+    if ((unsigned)in->runtime >= EST_RUNTIME_COUNT || (unsigned)dev->kind >= EST_DEVICE_COUNT ||
         (unsigned)dev->backend >= EST_BACKEND_COUNT || (unsigned)in->os >= EST_OS_COUNT ||
         (unsigned)in->kv_type >= EST_KV_COUNT ||
         (in->flash_attention != EST_AUTO && in->flash_attention != EST_OFF &&
@@ -324,68 +327,134 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
     if (in->batch > ESTIMATOR_BATCH_MAX)
         return EST_E_RANGE;
 
-    struct estimator_shape s;
-    enum est_status st = estimator_shape_resolve(&in->model, &s);
+    enum est_status st = estimator_shape_resolve(&in->model, &p->shape);
     if (st != EST_OK)
         return st;
 
-    const struct est_quant *qpub = in->quant ? in->quant : est_quant_default(rt);
+    /* The budget depends on the device, the platform and the runtime only.
+    ** Its overflow is reported (as EST_E_RANGE) after the quant checks, where
+    ** the one-pass estimate used to find it. */
+    struct estimator_ck ck = {false};
+    estimator_budget(in, &ck, &p->memory, &p->usable, &p->basis, &p->approximate);
+    p->budget_overflow = ck.overflow;
+    return EST_OK;
+}
+
+enum est_status estimator_prepare_settings(struct estimator_prep *p, const struct est_quant *quant)
+{
+    const struct est_input *in = p->in;
+    const enum est_runtime rt = in->runtime;
+
+    const struct est_quant *qpub = quant ? quant : est_quant_default(rt);
     const struct estimator_quant_row *q = estimator_quant_row(qpub);
-    if (q == NULL || !est_quant_runs_on(&q->pub, rt) || !backend_supported(rt, dev->backend, q))
+    p->quant = q;
+    memset(&p->wt, 0, sizeof p->wt); /* not summed yet */
+    if (q == NULL || !estimator_quant_row_runs_on(q, rt) ||
+        !backend_supported(rt, in->device.backend, q))
         return EST_E_UNSUPPORTED;
 
     /* LM Studio runs MLX quants in its MLX engine (mlx-lm): size those as MLX. */
-    const enum est_runtime engine =
-        rt == EST_RUNTIME_LMSTUDIO && q->kind == ESTIMATOR_QK_MLX ? EST_RUNTIME_MLX : rt;
-    enum est_kv_type kvt =
-        in->kv_type == EST_KV_DEFAULT ? estimator_default_kv_type(engine) : in->kv_type;
-    if (!est_kv_type_supported(engine, kvt))
+    p->engine = rt == EST_RUNTIME_LMSTUDIO && q->kind == ESTIMATOR_QK_MLX ? EST_RUNTIME_MLX : rt;
+    p->kv_type = in->kv_type == EST_KV_DEFAULT ? estimator_default_kv_type(p->engine) : in->kv_type;
+    if (!est_kv_type_supported(p->engine, p->kv_type))
         return EST_E_UNSUPPORTED;
+    p->flash_attn = estimator_flash_attention(in, p->engine, p->kv_type, &p->fa_forced);
+    p->accel = estimator_has_accelerator(&in->device);
 
-    uint32_t warnings = 0;
-    const uint32_t context = in->context ? in->context : estimator_default_context(in, &s);
-    if (s.max_ctx > 0 && context > s.max_ctx)
-        warnings |= EST_WARN_CONTEXT_ABOVE_TRAINED;
-    const uint32_t batch = in->batch ? in->batch : 1;
-    bool fa_forced = false;
-    const bool fa = estimator_flash_attention(in, engine, kvt, &fa_forced);
-    if (fa_forced)
-        warnings |= EST_WARN_KV_TYPE_NEEDS_FA;
-    const bool accel = estimator_has_accelerator(dev);
+    /* Its overflow is reported (as EST_E_RANGE) after the weights' errors. */
+    struct estimator_ck ck = {false};
+    p->overhead = estimator_overhead_bytes(in, p->engine, p->accel, &ck);
+    p->overhead_overflow = ck.overflow;
+    return EST_OK;
+}
 
-    /* footprint */
-    struct estimator_wctx w = {.shape = &s, .quant = q, .runtime = engine, .layer_scale = 1.0};
-    struct estimator_weights wt;
-    st = estimator_weights_compute(&w, in->model.params, &ck, &wt);
+enum est_status estimator_prepare_weights(struct estimator_prep *p)
+{
+    /* The weights depend on the shape, the quant and the engine only. */
+    struct estimator_ck ck = {false};
+    p->w.shape = &p->shape;
+    p->w.quant = p->quant;
+    p->w.runtime = p->engine;
+    enum est_status st = estimator_weights_compute(&p->w, p->in->model.params, &ck, &p->wt);
     if (ck.overflow)
         return EST_E_RANGE;
+    return st;
+}
+
+enum est_status estimator_prepare_quant(struct estimator_prep *p, const struct est_quant *quant)
+{
+    enum est_status st = estimator_prepare_settings(p, quant);
+    return st == EST_OK ? estimator_prepare_weights(p) : st;
+}
+
+enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t context,
+                                       struct estimator_footprint *f)
+{
+    struct estimator_ck ck = {false};
+    const struct est_input *in = p->in;
+    const struct estimator_shape *s = &p->shape;
+
+    f->context = context ? context : estimator_default_context(in, s);
+    f->batch = in->batch ? in->batch : 1;
+    estimator_kv_compute(s, p->engine, p->kv_type, f->context, f->batch, &ck, &f->kv);
+    f->compute =
+        estimator_compute_bytes(s, in, p->engine, f->context, f->batch, p->flash_attn, &f->kv, &ck);
+    f->total = estimator_add(&ck, estimator_add(&ck, p->wt.total, f->kv.total),
+                             estimator_add(&ck, f->compute, p->overhead));
+    if (ck.overflow || p->overhead_overflow || p->budget_overflow ||
+        f->total > (uint64_t)INT64_MAX || p->usable > (uint64_t)INT64_MAX ||
+        f->kv.cells_full > UINT32_MAX)
+        return EST_E_RANGE;
+    return EST_OK;
+}
+
+bool estimator_fits_at(const struct estimator_prep *p, uint32_t context)
+{
+    struct estimator_footprint f;
+    return estimator_footprint_at(p, context, &f) == EST_OK && f.total <= p->usable;
+}
+
+/* ---- est_estimate ---------------------------------------------------------------------- */
+
+static enum est_status estimate(const struct est_input *in, struct est_result *out)
+{
+    struct estimator_prep p;
+    enum est_status st = estimator_prepare_input(in, &p);
+    if (st == EST_OK)
+        st = estimator_prepare_quant(&p, in->quant);
     if (st != EST_OK)
         return st;
+    struct estimator_footprint f;
+    st = estimator_footprint_at(&p, in->context, &f);
+    if (st != EST_OK)
+        return st;
+
+    struct estimator_ck ck = {false};
+    const struct est_device *dev = &in->device;
+    const enum est_runtime rt = in->runtime;
+    const enum est_runtime engine = p.engine;
+    const struct estimator_shape *s = &p.shape;
+    const struct estimator_quant_row *q = p.quant;
+    const struct estimator_weights *wt = &p.wt;
+    const struct estimator_kv *kv = &f.kv;
+    const bool accel = p.accel;
+    const uint64_t compute = f.compute, overhead = p.overhead, total = f.total;
+    const uint64_t usable = p.usable;
+
+    uint32_t warnings = 0;
+    if (s->max_ctx > 0 && f.context > s->max_ctx)
+        warnings |= EST_WARN_CONTEXT_ABOVE_TRAINED;
+    if (p.fa_forced)
+        warnings |= EST_WARN_KV_TYPE_NEEDS_FA;
     if (in->model.params == 0)
         warnings |= EST_WARN_PARAMS_DERIVED;
-
-    struct estimator_kv kv;
-    estimator_kv_compute(&s, engine, kvt, context, batch, &ck, &kv);
-    uint64_t compute = estimator_compute_bytes(&s, in, engine, context, batch, fa, &kv, &ck);
-    uint64_t overhead = estimator_overhead_bytes(in, engine, accel, &ck);
-    uint64_t total = estimator_add(&ck, estimator_add(&ck, wt.total, kv.total),
-                                   estimator_add(&ck, compute, overhead));
-
-    /* budget */
-    uint64_t memory = 0, usable = 0;
-    const char *basis = NULL;
-    bool approx = false;
-    estimator_budget(in, &ck, &memory, &usable, &basis, &approx);
-    if (approx)
+    if (p.approximate)
         warnings |= EST_WARN_CEILING_APPROXIMATE;
-    if (ck.overflow || total > (uint64_t)INT64_MAX || usable > (uint64_t)INT64_MAX ||
-        kv.cells_full > UINT32_MAX)
-        return EST_E_RANGE;
 
     /* verdict and placement */
     const bool splits = engine == EST_RUNTIME_LLAMACPP || engine == EST_RUNTIME_OLLAMA ||
                         engine == EST_RUNTIME_LMSTUDIO;
-    const uint32_t layers_total = splits ? s.n_layer + 1 : s.n_layer;
+    const uint32_t layers_total = splits ? s->n_layer + 1 : s->n_layer;
     enum est_verdict verdict;
     struct placement pl;
     memset(&pl, 0, sizeof pl);
@@ -393,8 +462,8 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
         verdict = (usable - total) >= usable / 10 ? EST_RUNS : EST_TIGHT;
         if (accel) {
             pl.gpu_layers = layers_total;
-            pl.gpu_layer_weights = wt.layers;
-            pl.gpu_layer_kv = kv.total;
+            pl.gpu_layer_weights = wt->layers;
+            pl.gpu_layer_kv = kv->total;
         }
     } else if (accel && estimator_runtime_offloads(rt, q)) {
         /* Keep the compute buffer and reserves on the accelerator, then as
@@ -406,11 +475,11 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
         ** is out of scope) cannot split and are wont_run beyond their limit. */
         uint64_t fixed = estimator_add(&ck, compute, overhead);
         uint64_t avail = estimator_sub_floor(usable, fixed);
-        place_layers(&w, &kv, avail, &ck, &pl);
+        place_layers(&p.w, kv, avail, &ck, &pl);
         uint64_t gpu_used =
             estimator_add(&ck, fixed, estimator_add(&ck, pl.gpu_layer_weights, pl.gpu_layer_kv));
-        uint64_t host_need = estimator_sub_floor(wt.total, pl.gpu_layer_weights);
-        host_need = estimator_add(&ck, host_need, estimator_sub_floor(kv.total, pl.gpu_layer_kv));
+        uint64_t host_need = estimator_sub_floor(wt->total, pl.gpu_layer_weights);
+        host_need = estimator_add(&ck, host_need, estimator_sub_floor(kv->total, pl.gpu_layer_kv));
         /* the CPU runs its layers with its own compute buffer and process */
         host_need = estimator_add(&ck, host_need, compute);
         host_need = estimator_add(&ck, host_need, ESTIMATOR_LLAMACPP_PROCESS);
@@ -446,21 +515,21 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
     } else {
         const double eff =
             estimator_decode_efficiency(engine, accel ? dev->backend : EST_BACKEND_CPU);
-        const double active = active_weight_bytes(&s, &wt);
+        const double active = active_weight_bytes(s, wt);
         const uint32_t count = dev->count ? dev->count : 1;
         /* vLLM splits every layer across GPUs (tensor parallel): bandwidths
         ** add up. Layer splits run the devices one after another. */
         const double dev_bw = rt == EST_RUNTIME_VLLM ? bw * count : bw;
         if (verdict != EST_OFFLOAD) {
-            tps = eff * dev_bw / (active + (double)kv.total);
+            tps = eff * dev_bw / (active + (double)kv->total);
             speed_basis = SPEED_BANDWIDTH;
         } else {
-            double frac = wt.layers ? (double)pl.gpu_layer_weights / (double)wt.layers : 0.0;
+            double frac = wt->layers ? (double)pl.gpu_layer_weights / (double)wt->layers : 0.0;
             double layer_active =
-                active - (double)wt.output - (s.tied ? (double)wt.token_embd : 0.0);
+                active - (double)wt->output - (s->tied ? (double)wt->token_embd : 0.0);
             double gpu_bytes = layer_active * frac + (double)pl.gpu_layer_kv;
             double cpu_bytes =
-                active - layer_active * frac + ((double)kv.total - (double)pl.gpu_layer_kv);
+                active - layer_active * frac + ((double)kv->total - (double)pl.gpu_layer_kv);
             double host_bw =
                 dev->kind == EST_DEVICE_UNIFIED ? bw * UNIFIED_CPU_SHARE : HOST_BANDWIDTH_GBS * 1e9;
             double host_eff = estimator_decode_efficiency(engine, EST_BACKEND_CPU);
@@ -470,24 +539,24 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
         }
     }
 
-    out->weights_bytes = wt.total;
-    out->kv_cache_bytes = kv.total;
+    out->weights_bytes = wt->total;
+    out->kv_cache_bytes = kv->total;
     out->compute_bytes = compute;
     out->overhead_bytes = overhead;
     out->total_bytes = total;
-    out->memory_bytes = memory;
+    out->memory_bytes = p.memory;
     out->usable_bytes = usable;
-    out->budget_basis = basis;
+    out->budget_basis = p.basis;
     out->headroom_bytes = (int64_t)usable - (int64_t)total;
     out->verdict = verdict;
     out->quant = &q->pub;
-    out->context = context;
+    out->context = f.context;
     /* cells of the longest layer cache (the window when every layer slides) */
     out->kv_cells =
-        (uint32_t)(s.swa_layers >= s.n_layer && s.swa_window ? kv.cells_swa : kv.cells_full);
-    out->kv_type = kvt;
-    out->flash_attention = fa;
-    out->batch = batch;
+        (uint32_t)(s->swa_layers >= s->n_layer && s->swa_window ? kv->cells_swa : kv->cells_full);
+    out->kv_type = p.kv_type;
+    out->flash_attention = p.flash_attn;
+    out->batch = f.batch;
     out->gpu_layers_offloaded = pl.gpu_layers;
     out->gpu_layers_total = layers_total;
     out->tokens_per_second = tps;
@@ -509,12 +578,9 @@ enum est_status est_estimate(const struct est_input *in, struct est_result *out)
 
 /* ---- searches ---------------------------------------------------------------------------- */
 
-static bool fits_at(struct est_input *q, uint32_t context)
-{
-    struct est_result r;
-    q->context = context;
-    return est_estimate(q, &r) == EST_OK && runs_or_tight(r.verdict);
-}
+/* Both searches prepare the input once and then only redo the footprint:
+** the answers are those of calling est_estimate for every context or quant
+** tried (test_estimator checks them against such brute-force loops). */
 
 uint32_t est_max_context(const struct est_input *in)
 {
@@ -533,22 +599,30 @@ uint32_t est_max_context(const struct est_input *in)
         cap = EST_CONTEXT_MAX;
     const uint32_t step = estimator_context_step(in->runtime);
 
+    /* Every context tried is at most EST_CONTEXT_MAX, so the input's own
+    ** context plays no part in the checks: when the preparation fails, every
+    ** estimate of the search would fail the same way. */
     struct est_input q = *in;
+    q.context = 0;
+    struct estimator_prep p;
+    if (estimator_prepare_input(&q, &p) != EST_OK || estimator_prepare_quant(&p, q.quant) != EST_OK)
+        return 0;
+
     uint32_t hi = (uint32_t)(cap / step);
     if (hi == 0)
-        return fits_at(&q, (uint32_t)cap) ? (uint32_t)cap : 0;
-    if (!fits_at(&q, step))
+        return estimator_fits_at(&p, (uint32_t)cap) ? (uint32_t)cap : 0;
+    if (!estimator_fits_at(&p, step))
         return 0;
     /* The whole range often fits (small models, big devices): one estimate
     ** instead of a search. Otherwise the cap itself is the first miss. */
-    if (fits_at(&q, hi * step))
+    if (estimator_fits_at(&p, hi * step))
         return hi * step;
     hi--;
     /* largest k in [1, hi] with k * step fitting; memory grows with context */
     uint32_t lo = 1;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo + 1) / 2;
-        if (fits_at(&q, mid * step))
+        if (estimator_fits_at(&p, mid * step))
             lo = mid;
         else
             hi = mid - 1;
@@ -558,20 +632,27 @@ uint32_t est_max_context(const struct est_input *in)
 
 const struct est_quant *est_best_quant(const struct est_input *in)
 {
-    if (in == NULL)
-        return NULL;
-    const struct est_quant *best = NULL;
-    struct est_input q = *in;
-    for (size_t i = 0; i < est_quant_count(); i++) {
-        const struct est_quant *cand = est_quant_at(i);
-        if (!est_quant_runs_on(cand, in->runtime))
+    struct estimator_prep p;
+    if (estimator_prepare_input(in, &p) != EST_OK)
+        return NULL; /* every candidate would fail the same checks */
+    /* Whether the KV cache, compute buffers and reserves alone fit (a
+    ** footprint with no weights yet), per engine: they do not depend on the
+    ** quant, and when they do not fit no quant of that engine does, so its
+    ** weights need not be summed. 0 = not known yet, 1 = fits, -1 = does not. */
+    int rest_fits[EST_RUNTIME_COUNT] = {0};
+    /* The table is in descending quality order: the first row that loads and
+    ** fits is the answer. */
+    const struct estimator_quant_row *row;
+    for (size_t i = 0; (row = estimator_quant_row_at(i)) != NULL; i++) {
+        if (!estimator_quant_row_runs_on(row, in->runtime) ||
+            estimator_prepare_settings(&p, &row->pub) != EST_OK)
             continue;
-        if (best != NULL && cand->quality <= best->quality)
+        if (rest_fits[p.engine] == 0)
+            rest_fits[p.engine] = estimator_fits_at(&p, in->context) ? 1 : -1;
+        if (rest_fits[p.engine] < 0)
             continue;
-        struct est_result r;
-        q.quant = cand;
-        if (est_estimate(&q, &r) == EST_OK && runs_or_tight(r.verdict))
-            best = cand;
+        if (estimator_prepare_weights(&p) == EST_OK && estimator_fits_at(&p, in->context))
+            return &row->pub;
     }
-    return best;
+    return NULL;
 }

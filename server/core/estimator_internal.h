@@ -11,6 +11,7 @@
 #include "estimator.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ESTIMATOR_KIB 1024ull
@@ -133,6 +134,13 @@ struct estimator_quant_row {
 ** outside struct matched by id); NULL if unknown. */
 const struct estimator_quant_row *estimator_quant_row(const struct est_quant *q);
 
+/* Row i of the quant table (NULL past the end). The table is in descending
+** quality order: est_best_quant takes the first row that fits. */
+const struct estimator_quant_row *estimator_quant_row_at(size_t i);
+
+/* Whether runtime rt loads this row (est_quant_runs_on without the lookup). */
+bool estimator_quant_row_runs_on(const struct estimator_quant_row *q, enum est_runtime rt);
+
 /* Sizes of the weights for one (model, quant, runtime). */
 struct estimator_weights {
     uint64_t total;          /* every tensor, bytes */
@@ -160,6 +168,11 @@ struct estimator_wctx {
     uint64_t class_bytes[ESTIMATOR_LAYER_CLASSES];  /* raw bytes of one layer */
     uint64_t class_routed[ESTIMATOR_LAYER_CLASSES]; /* raw routed-expert bytes */
     uint64_t class_params[ESTIMATOR_LAYER_CLASSES];
+    /* classes sized with their own tensors, and the position bits their
+    ** types depended on; the other known classes copied one of them */
+    unsigned class_used[ESTIMATOR_LAYER_CLASSES];
+    unsigned char sized[ESTIMATOR_LAYER_CLASSES];
+    unsigned n_sized;
 };
 
 /* Fill w->layer_scale from the caller's parameter count (0 = derive) and
@@ -287,5 +300,75 @@ uint64_t estimator_os_usable_ram(uint64_t ram);
 
 /* Whether the device runs the model on an accelerator (not the CPU). */
 bool estimator_has_accelerator(const struct est_device *d);
+
+/* ---- one estimate in stages ----------------------------------------------------- */
+
+/* What an estimate needs that depends neither on the context nor on the
+** batch: the checked input, the resolved shape and quant, the per-tensor
+** weight sums, the fixed reserves and the budget. est_estimate fills it once
+** per call, est_max_context once per search and est_best_quant once per
+** candidate quant (summing the weights only for candidates whose KV cache and
+** buffers alone fit), so the weights are not re-summed for every context
+** tried. w.shape points at this struct's own shape: fill it in place, never
+** copy it. */
+struct estimator_prep {
+    const struct est_input *in;
+    struct estimator_shape shape;
+    /* the budget (the device and platform, not the quant) */
+    uint64_t memory;
+    uint64_t usable;
+    const char *basis;
+    bool approximate;     /* the Apple ceiling came from the interpolated table */
+    bool budget_overflow; /* the budget overflowed: every estimate is EST_E_RANGE */
+    /* the quant and what it implies (estimator_prepare_settings) */
+    const struct estimator_quant_row *quant;
+    enum est_runtime engine; /* the runtime that sizes it (LM Studio's MLX engine: mlx) */
+    enum est_kv_type kv_type;
+    bool flash_attn;
+    bool fa_forced;
+    bool accel;
+    uint64_t overhead;
+    bool overhead_overflow; /* the reserves overflowed: every estimate is EST_E_RANGE */
+    struct estimator_wctx w;
+    struct estimator_weights wt; /* zero until estimator_prepare_weights */
+};
+
+/* The context-dependent footprint of one estimate. */
+struct estimator_footprint {
+    uint32_t context; /* defaults resolved */
+    uint32_t batch;
+    struct estimator_kv kv;
+    uint64_t compute;
+    uint64_t total;
+};
+
+/* Check in (every check est_estimate makes before it sizes anything, in the
+** same order; in->context is checked against EST_CONTEXT_MAX), resolve the
+** shape and size the budget into *p. Does not look at in->quant. */
+enum est_status estimator_prepare_input(const struct est_input *in, struct estimator_prep *p);
+
+/* Resolve quant (NULL = the runtime's default) against a prepared input:
+** estimator_prepare_settings, then estimator_prepare_weights. May be called
+** again on the same *p for another quant. Returns what est_estimate returns
+** for these checks (EST_E_UNSUPPORTED, EST_E_RANGE, EST_E_INVALID). */
+enum est_status estimator_prepare_quant(struct estimator_prep *p, const struct est_quant *quant);
+
+/* The first half: support checks, engine, KV type, flash attention and the
+** fixed reserves; the weights count as zero until estimator_prepare_weights. */
+enum est_status estimator_prepare_settings(struct estimator_prep *p, const struct est_quant *quant);
+
+/* The second half: the per-tensor weight sums of the quant and engine. */
+enum est_status estimator_prepare_weights(struct estimator_prep *p);
+
+/* The footprint at `context` tokens (0 = the runtime default) for a fully
+** prepared *p; EST_E_RANGE exactly when est_estimate would report it (the
+** first stages' errors aside). */
+enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t context,
+                                       struct estimator_footprint *f);
+
+/* Whether est_estimate would answer runs or tight at `context` for a fully
+** prepared *p (the verdict is runs or tight exactly when total <= usable).
+** Before estimator_prepare_weights: whether everything but the weights fits. */
+bool estimator_fits_at(const struct estimator_prep *p, uint32_t context);
 
 #endif

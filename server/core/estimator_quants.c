@@ -37,11 +37,42 @@ static const struct ggml_traits ggml_traits[ESTIMATOR_GT_COUNT] = {
     [ESTIMATOR_GT_IQ4_NL] = {32, 18},   [ESTIMATOR_GT_IQ4_XS] = {256, 136},
 };
 
+/* n modulo the block of t. Every ggml block holds 1, 32 or 256 weights:
+** constant divisors, which the compiler turns into masks (the weight sums
+** take this for every tensor of every layer class). */
+static uint64_t block_rem(enum estimator_ggml_type t, uint64_t n)
+{
+    switch (ggml_traits[t].block) {
+    case 1:
+        return 0;
+    case 32:
+        return n % 32;
+    case 256:
+        return n % 256;
+    default:
+        return n % ggml_traits[t].block;
+    }
+}
+
+/* n divided by the block of t, rounded down (constant divisors as above). */
+static uint64_t block_quot(enum estimator_ggml_type t, uint64_t n)
+{
+    switch (ggml_traits[t].block) {
+    case 1:
+        return n;
+    case 32:
+        return n / 32;
+    case 256:
+        return n / 256;
+    default:
+        return n / ggml_traits[t].block;
+    }
+}
+
 uint64_t estimator_ggml_row_bytes(struct estimator_ck *ck, enum estimator_ggml_type t, uint64_t n)
 {
-    const struct ggml_traits *tr = &ggml_traits[t];
-    uint64_t blocks = n / tr->block + (n % tr->block != 0);
-    return estimator_mul(ck, blocks, tr->bytes);
+    uint64_t blocks = block_quot(t, n) + (block_rem(t, n) != 0);
+    return estimator_mul(ck, blocks, ggml_traits[t].bytes);
 }
 
 /* ---- the quant table ---------------------------------------------------------- */
@@ -99,7 +130,9 @@ enum estimator_ftype {
 ** bits + 32/64 (FACTS.md section 5). AWQ/GPTQ g128: 4 + (16-bit scale + 4-bit
 ** zero)/128. Quality: higher = closer to the original weights (ordering from
 ** llama.cpp's published perplexity/KLD tables: K-quants above legacy quants
-** of the same size, IQ4 between Q4_K_S and Q4_1). */
+** of the same size, IQ4 between Q4_K_S and Q4_1). Rows are kept in
+** descending quality order: est_best_quant stops at the first row that fits
+** (test_estimator checks the order). */
 static const struct estimator_quant_row quant_table[] = {
     {{"bf16", EST_QF_HF, 16.0, 100}, ESTIMATOR_QK_FLOAT16, 0, 16, RT_ALL},
     {{"fp16", EST_QF_HF, 16.0, 99}, ESTIMATOR_QK_FLOAT16, 0, 16, RT_ALL},
@@ -194,12 +227,20 @@ const struct estimator_quant_row *estimator_quant_row(const struct est_quant *q)
     return estimator_quant_row(found);
 }
 
+const struct estimator_quant_row *estimator_quant_row_at(size_t i)
+{
+    return i < QUANT_COUNT ? &quant_table[i] : NULL;
+}
+
+bool estimator_quant_row_runs_on(const struct estimator_quant_row *q, enum est_runtime rt)
+{
+    return (unsigned)rt < EST_RUNTIME_COUNT && (q->runtimes & RT_BIT(rt)) != 0;
+}
+
 bool est_quant_runs_on(const struct est_quant *q, enum est_runtime rt)
 {
     const struct estimator_quant_row *row = estimator_quant_row(q);
-    if (row == NULL || (unsigned)rt >= EST_RUNTIME_COUNT)
-        return false;
-    return (row->runtimes & RT_BIT(rt)) != 0;
+    return row != NULL && estimator_quant_row_runs_on(row, rt);
 }
 
 const struct est_quant *est_quant_default(enum est_runtime rt)
@@ -373,22 +414,65 @@ static bool use_more_bits(uint32_t i, uint32_t n)
     return i < n / 8 || i >= 7 * n / 8 || ((i - n / 8) % 3) == 2;
 }
 
+/* The class of layer i of n: one bit per position test gguf_rule makes (the
+** position rules of llama-quant.cpp). Two layers of the same class get the
+** same tensor types. */
+#define CLASS_MORE_BITS 1u       /* use_more_bits(i, n) */
+#define CLASS_FIRST_EIGHTH 2u    /* i < n/8 */
+#define CLASS_FIRST_SIXTEENTH 4u /* i < n/16 */
+#define CLASS_FIRST_TWO 8u       /* i < 2 */
+#define CLASS_FIRST_FOUR 16u     /* i < 4 */
+#define CLASS_MIDDLE 32u         /* n/8 <= i < 7n/8 */
+
+static unsigned layer_class(uint32_t i, uint32_t n)
+{
+    unsigned c = 0;
+    if (use_more_bits(i, n))
+        c |= CLASS_MORE_BITS;
+    if (i < n / 8)
+        c |= CLASS_FIRST_EIGHTH;
+    if (i < n / 16)
+        c |= CLASS_FIRST_SIXTEENTH;
+    if (i < 2)
+        c |= CLASS_FIRST_TWO;
+    if (i < 4)
+        c |= CLASS_FIRST_FOUR;
+    if (i >= n / 8 && i < 7 * n / 8)
+        c |= CLASS_MIDDLE;
+    return c;
+}
+
+/* gguf_rule sees a layer only through its class, and records each position
+** test it makes: two layers whose classes agree on every bit one of them
+** consulted take the same path through the rules, so get the same types.
+** That lets the weight sums size a handful of layers for the whole stack. */
+struct layer_pos {
+    unsigned cls;  /* layer_class of the layer */
+    unsigned used; /* class bits the rules consulted */
+};
+
+static bool layer_is(struct layer_pos *pos, unsigned bit)
+{
+    pos->used |= bit;
+    return (pos->cls & bit) != 0;
+}
+
 static bool is_ft(int ft, int a, int b)
 {
     return ft == a || ft == b;
 }
 
-static enum estimator_ggml_type gguf_rule(const struct gguf_ctx *g, enum tcat cat, uint32_t i,
-                                          uint64_t ne0, enum estimator_ggml_type nt)
+static enum estimator_ggml_type gguf_rule(const struct gguf_ctx *g, enum tcat cat,
+                                          struct layer_pos *pos, uint64_t ne0,
+                                          enum estimator_ggml_type nt)
 {
     const int ft = g->ftype;
-    const uint32_t n = g->n_layer;
     const bool attn_v_like = cat == TC_ATTN_V || cat == TC_ATTN_KV_B;
     const bool iq12 = ft == FT_IQ2_XXS || ft == FT_IQ2_XS || ft == FT_IQ1_S || ft == FT_IQ2_S ||
                       ft == FT_IQ2_M || ft == FT_IQ1_M;
 
     if (cat == TC_OUTPUT || (g->tied && cat == TC_TOKEN_EMBD)) {
-        if (ne0 % ggml_traits[nt].block != 0)
+        if (block_rem(nt, ne0) != 0)
             return ESTIMATOR_GT_Q8_0;
         if (iq12 || ft == FT_IQ3_XXS)
             return ESTIMATOR_GT_Q5_K;
@@ -413,7 +497,7 @@ static enum estimator_ggml_type gguf_rule(const struct gguf_ctx *g, enum tcat ca
         if (g->n_expert == 8 && cat == TC_ATTN_K)
             return ESTIMATOR_GT_Q4_K;
         if (cat == TC_FFN_DOWN) {
-            if (i < n / 8)
+            if (layer_is(pos, CLASS_FIRST_EIGHTH))
                 return s_or_m ? ESTIMATOR_GT_IQ3_S : ESTIMATOR_GT_Q2_K;
             return nt;
         }
@@ -438,14 +522,14 @@ static enum estimator_ggml_type gguf_rule(const struct gguf_ctx *g, enum tcat ca
         } else if (ft == FT_IQ3_M) {
             nt = ESTIMATOR_GT_Q4_K;
         } else if (ft == FT_Q3_K_M) {
-            nt = i < 2 ? ESTIMATOR_GT_Q5_K : ESTIMATOR_GT_Q4_K;
+            nt = layer_is(pos, CLASS_FIRST_TWO) ? ESTIMATOR_GT_Q5_K : ESTIMATOR_GT_Q4_K;
         } else if (ft == FT_Q3_K_L) {
             nt = ESTIMATOR_GT_Q5_K;
         } else if (is_ft(ft, FT_IQ4_NL, FT_IQ4_XS) && g->n_gqa >= 4) {
             nt = ESTIMATOR_GT_Q5_K;
-        } else if (is_ft(ft, FT_Q4_K_M, FT_Q5_K_M) && use_more_bits(i, n)) {
+        } else if (is_ft(ft, FT_Q4_K_M, FT_Q5_K_M) && layer_is(pos, CLASS_MORE_BITS)) {
             nt = ESTIMATOR_GT_Q6_K;
-        } else if (ft == FT_Q4_K_S && i < 4) {
+        } else if (ft == FT_Q4_K_S && layer_is(pos, CLASS_FIRST_FOUR)) {
             nt = ESTIMATOR_GT_Q5_K;
         }
         if (g->is_70b && (nt == ESTIMATOR_GT_Q3_K || nt == ESTIMATOR_GT_Q4_K))
@@ -473,20 +557,23 @@ static enum estimator_ggml_type gguf_rule(const struct gguf_ctx *g, enum tcat ca
         if (ft == FT_Q2_K)
             return ESTIMATOR_GT_Q3_K;
         if (ft == FT_IQ3_XXS && !g->has_imatrix)
-            return i < n / 8 ? ESTIMATOR_GT_Q4_K : ESTIMATOR_GT_Q3_K;
+            return layer_is(pos, CLASS_FIRST_EIGHTH) ? ESTIMATOR_GT_Q4_K : ESTIMATOR_GT_Q3_K;
         if (ft == FT_Q3_K_M)
-            return i < n / 16 ? ESTIMATOR_GT_Q5_K : ESTIMATOR_GT_Q4_K;
-        if (ft == FT_IQ3_M && (i < n / 8 || (g->n_expert == 8 && use_more_bits(i, n))))
+            return layer_is(pos, CLASS_FIRST_SIXTEENTH) ? ESTIMATOR_GT_Q5_K : ESTIMATOR_GT_Q4_K;
+        if (ft == FT_IQ3_M && (layer_is(pos, CLASS_FIRST_EIGHTH) ||
+                               (g->n_expert == 8 && layer_is(pos, CLASS_MORE_BITS))))
             return ESTIMATOR_GT_Q4_K;
         if (ft == FT_Q3_K_L)
             return ESTIMATOR_GT_Q5_K;
         if (ft == FT_Q4_K_M)
-            return use_more_bits(i, n) ? ESTIMATOR_GT_Q6_K : nt;
-        if (i < n / 8 && is_ft(ft, FT_IQ4_NL, FT_IQ4_XS) && !g->has_imatrix)
+            return layer_is(pos, CLASS_MORE_BITS) ? ESTIMATOR_GT_Q6_K : nt;
+        /* (llama.cpp tests the position first; the order of these pure
+        ** tests does not matter, and testing it last consults it less) */
+        if (is_ft(ft, FT_IQ4_NL, FT_IQ4_XS) && !g->has_imatrix && layer_is(pos, CLASS_FIRST_EIGHTH))
             return ESTIMATOR_GT_Q5_K;
-        if (ft == FT_Q5_K_M && use_more_bits(i, n))
+        if (ft == FT_Q5_K_M && layer_is(pos, CLASS_MORE_BITS))
             return ESTIMATOR_GT_Q6_K;
-        if (ft == FT_Q4_K_S && i < n / 8)
+        if (ft == FT_Q4_K_S && layer_is(pos, CLASS_FIRST_EIGHTH))
             return ESTIMATOR_GT_Q5_K;
         return nt;
     case TC_ATTN_OUT:
@@ -510,7 +597,7 @@ static enum estimator_ggml_type gguf_rule(const struct gguf_ctx *g, enum tcat ca
         return nt;
     case TC_FFN_GATE:
     case TC_FFN_UP:
-        if (ft == FT_IQ3_XS && i >= n / 8 && i < 7 * n / 8)
+        if (ft == FT_IQ3_XS && layer_is(pos, CLASS_MIDDLE))
             return ESTIMATOR_GT_IQ3_XXS;
         return nt;
     case TC_TOKEN_EMBD:
@@ -530,7 +617,7 @@ static enum estimator_ggml_type gguf_rule(const struct gguf_ctx *g, enum tcat ca
 ** per 32). */
 static enum estimator_ggml_type gguf_fallback(enum estimator_ggml_type t, uint64_t ne0)
 {
-    if (ne0 % ggml_traits[t].block == 0)
+    if (block_rem(t, ne0) == 0)
         return t;
     enum estimator_ggml_type r;
     switch (t) {
@@ -561,7 +648,7 @@ static enum estimator_ggml_type gguf_fallback(enum estimator_ggml_type t, uint64
         r = ESTIMATOR_GT_F16;
         break;
     }
-    if (ne0 % ggml_traits[r].block != 0)
+    if (block_rem(r, ne0) != 0)
         r = ESTIMATOR_GT_F16;
     return r;
 }
@@ -605,7 +692,7 @@ static bool is_llamacpp_family(enum est_runtime rt)
 #define INT4_GROUP 128u
 
 static uint64_t tensor_bytes(const struct estimator_wctx *w, const struct gguf_ctx *g,
-                             const struct tensor *t, uint32_t layer, struct estimator_ck *ck)
+                             const struct tensor *t, struct layer_pos *pos, struct estimator_ck *ck)
 {
     const struct estimator_quant_row *q = w->quant;
     const uint64_t elems = estimator_mul(ck, t->ne0, t->rows);
@@ -614,7 +701,7 @@ static uint64_t tensor_bytes(const struct estimator_wctx *w, const struct gguf_c
     case ESTIMATOR_QK_GGUF: {
         if (t->cat == TC_NORM || t->cat == TC_ROUTER)
             return estimator_mul(ck, elems, 4);
-        enum estimator_ggml_type ty = gguf_rule(g, t->cat, layer, t->ne0, ftype_base(g->ftype));
+        enum estimator_ggml_type ty = gguf_rule(g, t->cat, pos, t->ne0, ftype_base(g->ftype));
         ty = gguf_fallback(ty, t->ne0);
         return estimator_mul(ck, t->rows, estimator_ggml_row_bytes(ck, ty, t->ne0));
     }
@@ -654,15 +741,17 @@ static uint64_t tensor_bytes(const struct estimator_wctx *w, const struct gguf_c
     }
 }
 
-/* Raw (unscaled) bytes, routed-expert bytes and parameters of layer i. */
-static uint64_t layer_raw(const struct estimator_wctx *w, const struct gguf_ctx *g, uint32_t i,
-                          struct estimator_ck *ck, uint64_t *routed, uint64_t *params)
+/* Raw (unscaled) bytes, routed-expert bytes and parameters of a layer at
+** *pos (pos->used collects the position bits its types depended on). */
+static uint64_t layer_raw(const struct estimator_wctx *w, const struct gguf_ctx *g,
+                          struct layer_pos *pos, struct estimator_ck *ck, uint64_t *routed,
+                          uint64_t *params)
 {
     struct tensor t[LAYER_TENSORS_MAX];
     size_t n = layer_tensors(w->shape, t);
     uint64_t total = 0, r = 0, p = 0;
     for (size_t k = 0; k < n; k++) {
-        uint64_t b = tensor_bytes(w, g, &t[k], i, ck);
+        uint64_t b = tensor_bytes(w, g, &t[k], pos, ck);
         total = estimator_add(ck, total, b);
         if (t[k].routed)
             r = estimator_add(ck, r, b);
@@ -673,24 +762,16 @@ static uint64_t layer_raw(const struct estimator_wctx *w, const struct gguf_ctx 
     return total;
 }
 
-/* The class of layer i: every position test gguf_rule makes. Two layers of
-** the same class get the same tensor types. */
-static unsigned layer_class(uint32_t i, uint32_t n)
+/* The first layer after a where any class bit but CLASS_MORE_BITS changes
+** (n when none does): the thresholds of layer_class. */
+static uint32_t next_class_cut(uint32_t a, uint32_t n)
 {
-    unsigned c = 0;
-    if (use_more_bits(i, n))
-        c |= 1u;
-    if (i < n / 8)
-        c |= 2u;
-    if (i < n / 16)
-        c |= 4u;
-    if (i < 2)
-        c |= 8u;
-    if (i < 4)
-        c |= 16u;
-    if (i >= n / 8 && i < 7 * n / 8)
-        c |= 32u;
-    return c;
+    const uint32_t cuts[] = {2, 4, n / 16, n / 8, 7 * n / 8};
+    uint32_t b = n;
+    for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++)
+        if (cuts[k] > a && cuts[k] < b)
+            b = cuts[k];
+    return b;
 }
 
 static uint64_t scale_bytes(const struct estimator_wctx *w, uint64_t raw, struct estimator_ck *ck)
@@ -707,13 +788,76 @@ uint64_t estimator_layer_weight_bytes(const struct estimator_wctx *w, uint32_t i
     uint64_t raw = w->class_bytes[c], r = w->class_routed[c];
     if (!w->class_known[c]) { /* not filled: size it directly */
         struct gguf_ctx g;
+        struct layer_pos pos = {c, 0};
         uint64_t p;
         gguf_ctx_init(w, &g);
-        raw = layer_raw(w, &g, i, ck, &r, &p);
+        raw = layer_raw(w, &g, &pos, ck, &r, &p);
     }
     if (routed)
         *routed = scale_bytes(w, r, ck);
     return scale_bytes(w, raw, ck);
+}
+
+/* Unscaled sums over the repeating layers. */
+struct layer_sums {
+    uint64_t bytes;
+    uint64_t routed;
+    uint64_t params;
+};
+
+/* Add `count` layers of class c. Each class is sized once; a class that
+** agrees with an already sized one on every bit that one's types depended on
+** takes its sizes without being sized again. */
+static void add_layers(struct estimator_wctx *w, const struct gguf_ctx *g, unsigned c,
+                       uint64_t count, struct estimator_ck *ck, struct layer_sums *sum)
+{
+    if (count == 0)
+        return;
+    if (!w->class_known[c]) {
+        unsigned k = 0;
+        while (k < w->n_sized && ((w->sized[k] ^ c) & w->class_used[w->sized[k]]) != 0)
+            k++;
+        if (k < w->n_sized) {
+            const unsigned from = w->sized[k];
+            w->class_bytes[c] = w->class_bytes[from];
+            w->class_routed[c] = w->class_routed[from];
+            w->class_params[c] = w->class_params[from];
+        } else {
+            struct layer_pos pos = {c, 0};
+            w->class_bytes[c] = layer_raw(w, g, &pos, ck, &w->class_routed[c], &w->class_params[c]);
+            w->class_used[c] = pos.used;
+            w->sized[w->n_sized++] = (unsigned char)c;
+        }
+        w->class_known[c] = true;
+    }
+    sum->bytes = estimator_add(ck, sum->bytes, estimator_mul(ck, count, w->class_bytes[c]));
+    sum->routed = estimator_add(ck, sum->routed, estimator_mul(ck, count, w->class_routed[c]));
+    sum->params = estimator_add(ck, sum->params, estimator_mul(ck, count, w->class_params[c]));
+}
+
+/* Sum the layers class by class without visiting each layer: between two
+** cuts of next_class_cut only use_more_bits can change, and it does so only
+** inside the middle band, where it holds for every third layer
+** ((i - n/8) % 3 == 2). The sums equal a layer-by-layer loop exactly (integer
+** arithmetic; one overflows exactly when the other does). */
+static void sum_layers(struct estimator_wctx *w, const struct gguf_ctx *g, struct estimator_ck *ck,
+                       struct layer_sums *sum)
+{
+    const uint32_t n = w->shape->n_layer, band_lo = n / 8;
+    memset(sum, 0, sizeof *sum);
+    for (uint32_t a = 0, b; a < n; a = b) {
+        b = next_class_cut(a, n);
+        const unsigned base = layer_class(a, n) & ~CLASS_MORE_BITS;
+        if (!(base & CLASS_MIDDLE)) { /* use_more_bits holds throughout */
+            add_layers(w, g, base | CLASS_MORE_BITS, b - a, ck, sum);
+            continue;
+        }
+        /* k = i - n/8 runs over [lo, hi); k % 3 == 2 for hi/3 - lo/3 of them */
+        const uint32_t lo = a - band_lo, hi = b - band_lo;
+        const uint32_t more = hi / 3 - lo / 3;
+        add_layers(w, g, base | CLASS_MORE_BITS, more, ck, sum);
+        add_layers(w, g, base, (b - a) - more, ck, sum);
+    }
 }
 
 enum est_status estimator_weights_compute(struct estimator_wctx *w, uint64_t params,
@@ -723,6 +867,7 @@ enum est_status estimator_weights_compute(struct estimator_wctx *w, uint64_t par
     struct gguf_ctx g;
     memset(out, 0, sizeof *out);
     memset(w->class_known, 0, sizeof w->class_known);
+    w->n_sized = 0;
     w->layer_scale = 1.0;
     gguf_ctx_init(w, &g);
 
@@ -731,28 +876,20 @@ enum est_status estimator_weights_compute(struct estimator_wctx *w, uint64_t par
     const struct tensor onorm = {TC_NORM, s->hidden, 1, false};
     const struct tensor head = {TC_OUTPUT, s->hidden, s->vocab, false};
     uint64_t nonrep_params = estimator_add(ck, estimator_mul(ck, s->hidden, s->vocab), s->hidden);
-    out->token_embd = tensor_bytes(w, &g, &embd, 0, ck);
-    out->output = tensor_bytes(w, &g, &onorm, 0, ck);
+    struct layer_pos pos = {layer_class(0, s->n_layer), 0}; /* not a layer: no position tests */
+    out->token_embd = tensor_bytes(w, &g, &embd, &pos, ck);
+    out->output = tensor_bytes(w, &g, &onorm, &pos, ck);
     if (!s->tied) {
-        out->output = estimator_add(ck, out->output, tensor_bytes(w, &g, &head, 0, ck));
+        out->output = estimator_add(ck, out->output, tensor_bytes(w, &g, &head, &pos, ck));
         nonrep_params = estimator_add(ck, nonrep_params, estimator_mul(ck, s->hidden, s->vocab));
     }
 
     /* Layers, unscaled, one class at a time. */
-    uint64_t rep_params = 0, rep_bytes = 0, routed = 0;
-    for (uint32_t i = 0; i < s->n_layer && !ck->overflow; i++) {
-        unsigned c = layer_class(i, s->n_layer);
-        if (!w->class_known[c]) {
-            w->class_bytes[c] = layer_raw(w, &g, i, ck, &w->class_routed[c], &w->class_params[c]);
-            w->class_known[c] = true;
-        }
-        rep_bytes = estimator_add(ck, rep_bytes, w->class_bytes[c]);
-        routed = estimator_add(ck, routed, w->class_routed[c]);
-        rep_params = estimator_add(ck, rep_params, w->class_params[c]);
-    }
+    struct layer_sums sum;
+    sum_layers(w, &g, ck, &sum);
     if (ck->overflow)
         return EST_OK; /* caller reports EST_E_RANGE */
-    out->params_shape = estimator_add(ck, nonrep_params, rep_params);
+    out->params_shape = estimator_add(ck, nonrep_params, sum.params);
 
     /* The caller's parameter count is authoritative (it counts biases, MTP
     ** heads, dense-first layers of MoE stacks and other details the shape
@@ -761,13 +898,13 @@ enum est_status estimator_weights_compute(struct estimator_wctx *w, uint64_t par
     if (params == 0 || params == out->params_shape) {
         out->params = out->params_shape;
     } else {
-        if (params <= nonrep_params || rep_params == 0)
+        if (params <= nonrep_params || sum.params == 0)
             return EST_E_INVALID;
-        w->layer_scale = (double)(params - nonrep_params) / (double)rep_params;
+        w->layer_scale = (double)(params - nonrep_params) / (double)sum.params;
         out->params = params;
     }
-    out->layers = scale_bytes(w, rep_bytes, ck);
-    out->routed_experts = scale_bytes(w, routed, ck);
+    out->layers = scale_bytes(w, sum.bytes, ck);
+    out->routed_experts = scale_bytes(w, sum.routed, ck);
     out->total = estimator_add(ck, estimator_add(ck, out->token_embd, out->output), out->layers);
     return EST_OK;
 }

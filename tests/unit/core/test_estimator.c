@@ -1,6 +1,6 @@
 /* test_estimator.c: unit tests for the memory-footprint estimator (server/core/estimator*.c).
-** KV, weights, budget, verdicts, searches, errors and the seed scenario. No I/O beyond
-** Check; the truth-table checks live in test_estimator_truth.c.
+** KV, weights, budget, verdicts, searches (checked against brute force), errors and the
+** seed scenario. No I/O beyond Check; the truth-table checks live in test_estimator_truth.c.
 */
 #include <check.h>
 #include <math.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/estimator.h"
+#include "core/estimator_internal.h"
 
 #define GIB (1024ull * 1024ull * 1024ull)
 #define MIB (1024ull * 1024ull)
@@ -747,6 +748,246 @@ START_TEST(test_estimator_best_quant)
 }
 END_TEST
 
+/* ---- the searches against brute force ------------------------------------------------- */
+
+/* The searches prepare an input once and size the layers class by class;
+** these brute-force loops over est_estimate (and over every layer) pin their
+** answers to the plain definitions. */
+
+/* Mixtral-8x7B shape (8 experts: the llama.cpp type rules that test
+** n_expert == 8); params derived from the shape. */
+static struct est_model mixtral_8x7b(void)
+{
+    return (struct est_model){.num_hidden_layers = 32,
+                              .hidden_size = 4096,
+                              .num_attention_heads = 32,
+                              .num_key_value_heads = 8,
+                              .head_dim = 128,
+                              .intermediate_size = 14336,
+                              .vocab_size = 32000,
+                              .max_position_embeddings = 32768,
+                              .num_experts = 8,
+                              .num_experts_per_tok = 2};
+}
+
+static struct est_device cpu_box(double gib)
+{
+    return (struct est_device){.kind = EST_DEVICE_CPU,
+                               .backend = EST_BACKEND_CPU,
+                               .memory_gib = gib,
+                               .bandwidth_gbs = 90,
+                               .system_ram_gib = gib,
+                               .count = 1};
+}
+
+#define SEARCH_MODELS 7
+#define SEARCH_DEVICES 6
+
+static struct est_model search_model(int i)
+{
+    switch (i) {
+    case 0:
+        return llama31_8b();
+    case 1:
+        return llama31_70b();
+    case 2:
+        return qwen25_32b();
+    case 3:
+        return gemma3_27b();
+    case 4:
+        return deepseek_v3();
+    case 5:
+        return qwen3_30b_a3b();
+    default:
+        return mixtral_8x7b();
+    }
+}
+
+static struct est_device search_device(int i)
+{
+    switch (i) {
+    case 0:
+        return gpu(8, 272);
+    case 1:
+        return gpu(24, 1008);
+    case 2:
+        return gpu(80, 3350);
+    case 3:
+        return mac(16);
+    case 4:
+        return mac(64);
+    default:
+        return cpu_box(64);
+    }
+}
+
+/* A quant other than the default for some cases (LM Studio's MLX engine on
+** the Macs). */
+static const char *search_quant(enum est_runtime rt, int d)
+{
+    switch (rt) {
+    case EST_RUNTIME_LLAMACPP:
+    case EST_RUNTIME_OLLAMA:
+        return d % 2 ? "Q8_0" : d == 2 ? "IQ2_XS" : NULL;
+    case EST_RUNTIME_LMSTUDIO:
+        return d == 3 || d == 4 ? "mlx-4bit" : d == 1 ? "Q3_K_M" : NULL;
+    case EST_RUNTIME_MLX:
+        return d % 2 ? "mlx-8bit" : NULL;
+    case EST_RUNTIME_TRANSFORMERS:
+    case EST_RUNTIME_VLLM:
+    case EST_RUNTIME_COUNT:
+    default:
+        return d % 2 ? "fp8" : d == 2 ? "awq-int4" : NULL;
+    }
+}
+
+static bool fits_at(struct est_input *in, uint32_t context)
+{
+    struct est_result r;
+    in->context = context;
+    return est_estimate(in, &r) == EST_OK && fits(r.verdict);
+}
+
+/* est_max_context by definition: the largest context at the runtime's
+** granularity, up to the cap, for which est_estimate answers runs or tight. */
+static uint32_t max_context_scan(const struct est_input *in)
+{
+    struct est_input q = *in;
+    uint64_t cap =
+        in->model.max_position_embeddings ? in->model.max_position_embeddings : EST_CONTEXT_MAX;
+    if (in->context > cap)
+        cap = in->context;
+    if (cap > EST_CONTEXT_MAX)
+        cap = EST_CONTEXT_MAX;
+    const uint32_t step = in->runtime == EST_RUNTIME_VLLM ? 16 : 256;
+    if (cap < step)
+        return fits_at(&q, (uint32_t)cap) ? (uint32_t)cap : 0;
+    for (uint32_t k = (uint32_t)(cap / step); k >= 1; k--)
+        if (fits_at(&q, k * step))
+            return k * step;
+    return 0;
+}
+
+/* est_best_quant by definition: of every quant the runtime loads, the
+** highest quality one for which est_estimate answers runs or tight. */
+static const struct est_quant *best_quant_scan(const struct est_input *in)
+{
+    struct est_input q = *in;
+    const struct est_quant *best = NULL;
+    for (size_t i = 0; i < est_quant_count(); i++) {
+        const struct est_quant *cand = est_quant_at(i);
+        struct est_result r;
+        q.quant = cand;
+        if (est_quant_runs_on(cand, in->runtime) && est_estimate(&q, &r) == EST_OK &&
+            fits(r.verdict) && (best == NULL || cand->quality > best->quality))
+            best = cand;
+    }
+    return best;
+}
+
+START_TEST(test_estimator_max_context_matches_linear_scan)
+{
+    int cases = 0, nonzero = 0;
+    for (int m = 0; m < SEARCH_MODELS; m++)
+        for (int d = 0; d < SEARCH_DEVICES; d++)
+            for (int rt = 0; rt < EST_RUNTIME_COUNT; rt++) {
+                struct est_input in = input(search_model(m), search_quant((enum est_runtime)rt, d),
+                                            4096, search_device(d), (enum est_runtime)rt);
+                if (rt == EST_RUNTIME_LLAMACPP && d == 1)
+                    in.kv_type = EST_KV_Q8_0; /* and one non-default cache */
+                uint32_t got = est_max_context(&in);
+                uint32_t want = max_context_scan(&in);
+                ck_assert_msg(got == want, "model %d device %d runtime %s: %u, scan %u", m, d,
+                              est_runtime_id((enum est_runtime)rt), got, want);
+                cases++;
+                nonzero += got > 0;
+            }
+    /* the grid covers both answers */
+    ck_assert_int_gt(nonzero, cases / 4);
+    ck_assert_int_lt(nonzero, cases);
+}
+END_TEST
+
+START_TEST(test_estimator_best_quant_matches_brute_force)
+{
+    static const uint32_t contexts[] = {0, 4096, 32768, 131072};
+    int found = 0, none = 0;
+    for (int m = 0; m < SEARCH_MODELS; m++)
+        for (int d = 0; d < SEARCH_DEVICES; d++)
+            for (int rt = 0; rt < EST_RUNTIME_COUNT; rt++)
+                for (size_t c = 0; c < sizeof contexts / sizeof contexts[0]; c++) {
+                    struct est_input in = input(search_model(m), NULL, contexts[c],
+                                                search_device(d), (enum est_runtime)rt);
+                    const struct est_quant *got = est_best_quant(&in);
+                    const struct est_quant *want = best_quant_scan(&in);
+                    ck_assert_msg(got == want, "model %d device %d runtime %s ctx %u: %s, scan %s",
+                                  m, d, est_runtime_id((enum est_runtime)rt), contexts[c],
+                                  got ? got->id : "none", want ? want->id : "none");
+                    if (got)
+                        found++;
+                    else
+                        none++;
+                }
+    ck_assert_int_gt(found, 0);
+    ck_assert_int_gt(none, 0);
+}
+END_TEST
+
+/* est_best_quant takes the first table row that fits. */
+START_TEST(test_estimator_quant_table_in_quality_order)
+{
+    for (size_t i = 1; i < est_quant_count(); i++)
+        ck_assert_msg(est_quant_at(i - 1)->quality > est_quant_at(i)->quality,
+                      "%s is not above %s in quality", est_quant_at(i - 1)->id,
+                      est_quant_at(i)->id);
+}
+END_TEST
+
+/* The weight sums size a few layer classes; summing every layer sized on its
+** own gives the same bytes, for stacks of 1 to 130 layers and every quant. */
+START_TEST(test_estimator_layer_classes_match_per_layer_sizes)
+{
+    for (int m = 0; m < SEARCH_MODELS + 130; m++) {
+        struct est_model model;
+        if (m < SEARCH_MODELS) {
+            model = search_model(m);
+        } else {
+            model = llama31_8b();
+            model.num_hidden_layers = (uint32_t)(m - SEARCH_MODELS + 1);
+        }
+        model.params = 0; /* unscaled: the per-layer sum is exact */
+        struct estimator_shape shape;
+        ck_assert_int_eq(estimator_shape_resolve(&model, &shape), EST_OK);
+        const struct estimator_quant_row *q;
+        for (size_t i = 0; (q = estimator_quant_row_at(i)) != NULL; i++) {
+            enum est_runtime rt = q->pub.format == EST_QF_MLX  ? EST_RUNTIME_MLX
+                                  : q->pub.format == EST_QF_HF ? EST_RUNTIME_VLLM
+                                                               : EST_RUNTIME_LLAMACPP;
+            if (q->kind == ESTIMATOR_QK_FLOAT16 && (m + (int)i) % 2 == 0)
+                rt = EST_RUNTIME_LLAMACPP; /* GGUF F16/BF16 keep norms in F32 */
+            struct estimator_wctx w = {.shape = &shape, .quant = q, .runtime = rt};
+            struct estimator_weights wt;
+            struct estimator_ck ck = {false};
+            ck_assert_int_eq(estimator_weights_compute(&w, 0, &ck, &wt), EST_OK);
+            ck_assert(!ck.overflow);
+            ck_assert(w.layer_scale == 1.0);
+            /* forget the classes: every layer is sized from its own tensors */
+            memset(w.class_known, 0, sizeof w.class_known);
+            uint64_t bytes = 0, routed = 0;
+            for (uint32_t l = 0; l < shape.n_layer; l++) {
+                uint64_t r = 0;
+                bytes += estimator_layer_weight_bytes(&w, l, &ck, &r);
+                routed += r;
+            }
+            ck_assert(!ck.overflow);
+            ck_assert_msg(bytes == wt.layers && routed == wt.routed_experts,
+                          "%u layers, %s: %llu per layer vs %llu by class", shape.n_layer,
+                          q->pub.id, (unsigned long long)bytes, (unsigned long long)wt.layers);
+        }
+    }
+}
+END_TEST
+
 /* ---- errors ------------------------------------------------------------------------------ */
 
 START_TEST(test_estimator_absurd_inputs_are_range_errors)
@@ -1111,6 +1352,10 @@ static Suite *estimator_suite(void)
     TCase *search = tcase_create("search");
     tcase_add_test(search, test_estimator_max_context_exact_and_monotonic);
     tcase_add_test(search, test_estimator_best_quant);
+    tcase_add_test(search, test_estimator_max_context_matches_linear_scan);
+    tcase_add_test(search, test_estimator_best_quant_matches_brute_force);
+    tcase_add_test(search, test_estimator_quant_table_in_quality_order);
+    tcase_add_test(search, test_estimator_layer_classes_match_per_layer_sizes);
     suite_add_tcase(s, search);
 
     TCase *err = tcase_create("errors");
