@@ -69,6 +69,10 @@ static bool splits_layers(const struct est_input *e)
 ** letter lowercased unless the first word looks like a name (MLX, Ollama). */
 static bool clause_of(const char *title, char *out, size_t cap)
 {
+    /* "Or run it with llama.cpp" is an alternative in the plan; in the
+    ** summary's "..., then run it with llama.cpp" the "Or" does not belong. */
+    if (0 == strncmp(title, "Or ", 3))
+        title += 3;
     size_t n = strlen(title);
     static const char *const names[] = {"Ollama", "Metal", "Apple",   "Windows",
                                         "Linux",  "LM ",   "Hugging", "Mac"};
@@ -166,13 +170,17 @@ static bool write_summary(const struct check_input *in, const struct est_result 
                 res->verdict == EST_TIGHT     ? "For more room:"
                 : res->verdict == EST_OFFLOAD ? "To keep it all on the GPU:"
                                               : "To make it fit:");
-    for (size_t i = 0; ok && i <= goal; i++) {
+    /* The first step that fits may be an alternative ("Or run it with
+    ** llama.cpp"): then the steps before it are not the way there. */
+    const bool alternative = 0 == strncmp(plan->steps[goal].title, "Or ", 3);
+    for (size_t i = alternative ? goal : 0; ok && i <= goal; i++) {
         char clause[FIX_TITLE_MAX];
         if (!clause_of(plan->steps[i].title, clause, sizeof clause))
             continue;
-        ok = append(buf, cap, &used, "%s%s", i ? ", then " : " ", clause);
+        ok = append(buf, cap, &used, "%s%s", i > (alternative ? goal : 0) ? ", then " : " ",
+                    clause);
     }
-    return ok && append(buf, cap, &used, ".");
+    return ok && append(buf, cap, &used, alternative ? " instead." : ".");
 }
 
 /* ---------------------------------------------------------------------------

@@ -507,6 +507,21 @@ START_TEST(test_check_summary_units)
 }
 END_TEST
 
+/* "A user stops at the first step whose verdict_after is runs or tight; steps
+** after that are alternatives": when that first step is itself an alternative
+** runtime, the summary names it alone, as an alternative. */
+START_TEST(test_check_summary_names_alternative_as_such)
+{
+    json_t *js = post_check("{\"model\":\"llama-3.1-8b-instruct\",\"hardware\":\"nvidia-rtx-4060\","
+                            "\"runtime\":\"transformers\",\"quant\":\"bf16\",\"context\":8192}");
+    ck_assert_str_eq(json_str_at(js, "verdict"), "wont_run");
+    const char *sum = json_str_at(js, "summary");
+    ck_assert_msg(sum && strstr(sum, "run it with llama.cpp instead."), "summary: %s", sum);
+    ck_assert_msg(!strstr(sum, "then or "), "summary: %s", sum);
+    json_decref(js);
+}
+END_TEST
+
 /* Every /check answer in a small grid obeys the response rules (and never 5xx). */
 START_TEST(test_check_grid_is_consistent)
 {
@@ -688,6 +703,7 @@ static Suite *check_suite(void)
     tcase_add_test(tc, test_check_offload_70b_on_24gb);
     tcase_add_test(tc, test_check_context_above_trained_warns);
     tcase_add_test(tc, test_check_summary_units);
+    tcase_add_test(tc, test_check_summary_names_alternative_as_such);
     tcase_add_test(tc, test_check_grid_is_consistent);
     tcase_add_test(tc, test_check_repeat_is_served_from_cache);
     suite_add_tcase(s, tc);
