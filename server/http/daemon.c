@@ -230,10 +230,10 @@ static void *daemon_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
     return daemon_request_new(cls, uri);
 }
 
-/* From the moment the whole request is in (or an early answer is queued)
-** until the completed callback, a request is "in flight": a graceful stop
-** waits for it. A request still arriving is not waited for, so a client that
-** stalls mid-body cannot hold the stop up. */
+/* From the moment its headers are in until the completed callback, a request
+** is "in flight": a graceful stop waits for it, so a body still arriving when
+** SIGTERM comes is read, answered and sent. A client that stalls mid-body
+** holds the stop up only until the grace period ends. */
 static void daemon_count_in_flight(struct daemon_request *rq)
 {
     if (rq->in_flight)
@@ -574,6 +574,7 @@ static enum MHD_Result daemon_access_cb(void *cls, struct MHD_Connection *c, con
     }
     if (!rq->started) {
         rq->started = true;
+        daemon_count_in_flight(rq);
         return daemon_begin(rq, c, url, method);
     }
     if (rq->answered) {

@@ -42,9 +42,10 @@ struct daemon *daemon_start(const struct daemon_options *o, char *err, size_t er
 /* The port actually bound (MHD_DAEMON_INFO_BIND_PORT). */
 unsigned daemon_port(const struct daemon *d);
 
-/* Stop accepting, let complete requests finish being answered and sent (up
-** to grace_ms; requests still arriving are dropped), stop the threads, close
-** the socket and free d. NULL-safe. */
+/* Stop accepting, let every request whose headers have arrived finish: its
+** body read, answered and sent (up to grace_ms in all; what is still open
+** then is dropped), stop the threads, close the socket and free d.
+** NULL-safe. */
 void daemon_stop(struct daemon *d, unsigned grace_ms);
 
 /* Is a Content-Type value application/json (any case, optional parameters;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* One HTTP exchange. Every pointer is owned by the struct; http_result_free releases them. */
 struct http_result {
@@ -48,6 +49,10 @@ void harness_add_fixture(TCase *tc);
 
 /* "http://127.0.0.1:PORT" of the running server (borrowed, static). */
 const char *harness_base_url(void);
+
+/* Process id of the running server, -1 when none. A test may signal it (a graceful-stop
+** test sends SIGTERM); the teardown still reaps it and records its exit status. */
+pid_t harness_server_pid(void);
 
 /* Path of WIR_SOURCE_DIR/<rel> into buf (cap). Returns buf. */
 const char *harness_source_path(const char *rel, char *buf, size_t cap);
