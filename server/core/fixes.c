@@ -36,6 +36,8 @@
 ** freezes on 16 GB Macs set too high. */
 #define FIX_OS_RESERVE_MIN_MIB 4096u
 #define FIX_OS_RESERVE_PERCENT 20u
+/* Room for an Ollama library tag of one quant build. */
+#define FIX_OLLAMA_TAG_MAX 200u
 
 enum fix_kind { K_QUANT, K_KV, K_CONTEXT, K_CEILING, K_OFFLOAD, K_HOGS, K_ALT };
 
@@ -131,7 +133,7 @@ struct names_buf {
     char gguf_repo[168];
     char quant[24];        /* GGUF file tag: Q4_K_M, F16, BF16 */
     char quant_lower[24];
-    char ollama_model[200];
+    char ollama_model[FIX_OLLAMA_TAG_MAX];
     char bits[4];
     char mlx_path[112];
     char mlx_model[192];
@@ -157,25 +159,41 @@ static void mlx_bits(const struct est_quant *q, char *out, size_t cap)
     out[i] = '\0';
 }
 
-static bool contains(const char *s, const char *sub)
-{
-    return NULL != s && NULL != strstr(s, sub);
-}
-
-/* Ollama's spelling of a GGUF quant in library tags: q4_K_M, q8_0, fp16. */
+/* Ollama's spelling of a quant in library tags: q4_K_M, q8_0, fp16 (the
+** GGUF id with a lowercase q; ollama.com/library/<model>/tags). "" for
+** quants the library never publishes: IQ types, bf16, MLX and HF formats. */
 static void ollama_quant(const struct est_quant *q, char *out, size_t cap)
 {
-    if (id_is(q, "fp16") || id_is(q, "bf16")) {
+    out[0] = '\0';
+    if (id_is(q, "fp16")) {
         if (copy_str(out, cap, "fp16") != 0)
             out[0] = '\0';
         return;
     }
-    if (copy_str(out, cap, q->id) != 0) {
+    if (NULL == q || EST_QF_GGUF != q->format || 'Q' != q->id[0] ||
+        copy_str(out, cap, q->id) != 0) {
         out[0] = '\0';
         return;
     }
-    if ('Q' == out[0])
-        out[0] = 'q';
+    out[0] = 'q';
+}
+
+/* Whether the word w (no spaces) is one of the space-separated words of list. */
+static bool has_word(const char *list, const char *w)
+{
+    const size_t n = strlen(w);
+    if (NULL == list || 0 == n)
+        return false;
+    for (const char *p = list; '\0' != *p;) {
+        while (' ' == *p)
+            p++;
+        const char *end = strchr(p, ' ');
+        size_t len = NULL == end ? strlen(p) : (size_t)(end - p);
+        if (len == n && 0 == memcmp(p, w, n))
+            return true;
+        p += len;
+    }
+    return false;
 }
 
 /* Whether a name can go into a shell command as is: catalog ids, repository
@@ -193,6 +211,39 @@ static bool shell_safe(const char *s)
             return false;
     }
     return true;
+}
+
+/* The Ollama library tag of quant q for these names into out: the
+** template with "{quant}" replaced by the library's spelling of q. 0 when
+** written; 1 when there is none (no template, a template that is not
+** exactly "<name>:<tag>" with one "{quant}" in the tag and shell-safe
+** otherwise, or a quant not in names->ollama_quants: the planner never
+** invents a tag); -1 when it does not fit out. */
+static int ollama_library_tag(const struct fix_names *n, const struct est_quant *q, char *out,
+                              size_t cap)
+{
+    static const char slot[] = "{quant}";
+    char oq[24];
+    out[0] = '\0';
+    if (NULL == n || NULL == n->ollama_quant_tag)
+        return 1;
+    const char *t = n->ollama_quant_tag;
+    const char *at = strstr(t, slot);
+    const char *colon = strchr(t, ':');
+    ollama_quant(q, oq, sizeof oq);
+    if (NULL == at || NULL != strstr(at + 1, slot) || NULL == colon || colon > at ||
+        '\0' == oq[0] || !has_word(n->ollama_quants, oq))
+        return 1;
+    const size_t head = (size_t)(at - t);
+    if (snprintf(out, cap, "%.*s%s%s", (int)head, t, oq, at + sizeof slot - 1) >= (int)cap) {
+        out[0] = '\0';
+        return -1;
+    }
+    if (!shell_safe(out)) {
+        out[0] = '\0';
+        return 1;
+    }
+    return 0;
 }
 
 /* Fill every name slot for quant q (the quant the command is about). */
@@ -213,26 +264,14 @@ static int names_fill(const struct plan *p, const struct est_quant *q, struct na
         nb->quant_lower[i] = (nb->quant[i] >= 'A' && nb->quant[i] <= 'Z')
                                  ? (char)(nb->quant[i] - 'A' + 'a')
                                  : nb->quant[i];
-    /* Ollama: the library tag when known ("qwen2.5:32b" ->
-    ** "qwen2.5:32b-instruct-q4_K_M" for instruct models), else the Hugging
-    ** Face GGUF ("hf.co/<repo>-GGUF:Q4_K_M"). A tag without a size
-    ** ("mistral") has no quant variant we can spell. */
-    char oq[24];
-    ollama_quant(q, oq, sizeof oq);
-    if (NULL != n && shell_safe(n->ollama_tag) && NULL != strchr(n->ollama_tag, ':')) {
-        size_t ml = strlen(model);
-        bool instruct = (contains(model, "instruct") ||
-                         (ml > 3 && 0 == strcmp(model + ml - 3, "-it"))) &&
-                        !contains(n->ollama_tag, "instruct");
-        if (snprintf(nb->ollama_model, sizeof nb->ollama_model, "%s%s-%s", n->ollama_tag,
-                     instruct ? "-instruct" : "", oq) >= (int)sizeof nb->ollama_model)
-            return -1;
-    }
-    if ('\0' == nb->ollama_model[0] && has_repo(p)) {
-        if (snprintf(nb->ollama_model, sizeof nb->ollama_model, "hf.co/%s:%s", nb->gguf_repo,
-                     nb->quant) >= (int)sizeof nb->ollama_model)
-            return -1;
-    }
+    /* Ollama: the library tag of this quant build, spelled per model by the
+    ** catalog ("mixtral:8x7b-instruct-v0.1-q4_K_M", "qwen3:8b-q4_K_M"), and
+    ** only for a quant the library publishes; else "" (no pull offered).
+    ** Never "hf.co/<repo>-GGUF:<quant>": a "-GGUF" twin of the repository
+    ** often does not exist (meta-llama, mistralai, openai publish none) or
+    ** lacks the quant (Qwen/Qwen3-8B-GGUF has no Q3_K_M). */
+    if (ollama_library_tag(n, q, nb->ollama_model, sizeof nb->ollama_model) < 0)
+        return -1;
     /* MLX: the converted model's directory, and the model generate loads. */
     mlx_bits(q, nb->bits, sizeof nb->bits);
     if (NULL != n && shell_safe(n->model_id) && '\0' != nb->bits[0]) {
@@ -341,14 +380,17 @@ static int add_step(struct plan *p, const char *title, const char *why, const ch
 }
 
 /* Whether quant q is one the fix may switch runtime rt to (reachable with a
-** command we have; whether it is smaller is checked by estimating it). */
+** command we have; whether it is smaller is checked by estimating it).
+** names: for Ollama, only a quant the library publishes for the model. */
 static bool quant_allowed(const struct est_quant *q, const struct est_quant *cur,
-                          enum est_runtime rt, bool has_repo)
+                          enum est_runtime rt, bool has_repo, const struct fix_names *names)
 {
     /* K-quants and legacy quants that published GGUF repositories and the
     ** Ollama library carry (e.g. Qwen/Qwen2.5-32B-Instruct-GGUF: q2_k ...
     ** q8_0; ollama.com/library/qwen2.5 tags: q2_K ... q8_0). IQ quants only
-    ** when the file is made locally with llama-quantize (no repository). */
+    ** when the file is made locally with llama-quantize (no repository).
+    ** Ollama publishes per model a subset (qwen3: q4_K_M q8_0 fp16 only),
+    ** listed in names->ollama_quants. */
     static const char *const published[] = {"Q8_0",   "Q6_K",   "Q5_K_M", "Q5_K_S",
                                             "Q5_0",   "Q4_K_M", "Q4_K_S", "Q4_0",
                                             "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q2_K"};
@@ -363,9 +405,12 @@ static bool quant_allowed(const struct est_quant *q, const struct est_quant *cur
         /* fall through */
     case EST_RUNTIME_LMSTUDIO:
     case EST_RUNTIME_OLLAMA:
-        for (size_t i = 0; i < sizeof published / sizeof published[0]; i++)
-            if (id_is(q, published[i]))
-                return true;
+        for (size_t i = 0; i < sizeof published / sizeof published[0]; i++) {
+            char tag[FIX_OLLAMA_TAG_MAX];
+            if (!id_is(q, published[i]))
+                continue;
+            return EST_RUNTIME_OLLAMA != rt || 0 == ollama_library_tag(names, q, tag, sizeof tag);
+        }
         return false;
     case EST_RUNTIME_VLLM:
         return id_is(q, "fp8");
@@ -406,8 +451,9 @@ static bool quant_helps(const struct plan *p, const struct est_quant *c, uint32_
     struct est_result r;
     q.quant = c;
     q.context = context;
-    return quant_allowed(c, p->res.quant, p->in.runtime, has_repo(p)) && try_estimate(&q, &r) &&
-           r.weights_bytes < p->res.weights_bytes && (!need_fit || fits(r.verdict));
+    return quant_allowed(c, p->res.quant, p->in.runtime, has_repo(p), p->names) &&
+           try_estimate(&q, &r) && r.weights_bytes < p->res.weights_bytes &&
+           (!need_fit || fits(r.verdict));
 }
 
 /* Highest-quality allowed quant, smaller than the current one, that runs or
@@ -518,7 +564,7 @@ static int step_quant(struct plan *p)
         break;
     case EST_RUNTIME_OLLAMA:
         if ('\0' == nb.ollama_model[0])
-            return 0; /* neither a library tag nor a repository to pull from */
+            return 0; /* the library publishes no such build */
         if (render(p, FIX_CMD_QUANT, rt, FIX_VAR_DEFAULT, &nb, "", NULL, NULL, command,
                    sizeof command) != 0)
             return -1;
@@ -864,7 +910,7 @@ static const struct est_quant *gguf_equivalent(const struct plan *p)
     for (size_t i = 0; i < est_quant_count(); i++) {
         const struct est_quant *c = est_quant_at(i);
         struct est_result r;
-        if (!quant_allowed(c, q, EST_RUNTIME_LLAMACPP, has_repo(p)) ||
+        if (!quant_allowed(c, q, EST_RUNTIME_LLAMACPP, has_repo(p), p->names) ||
             (NULL != best && c->quality <= best->quality))
             continue;
         in.quant = c;

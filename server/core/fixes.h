@@ -18,7 +18,17 @@
 struct fix_names {
     const char *model_id;   /* catalog id, e.g. "qwen2.5-32b-instruct" */
     const char *hf_repo;    /* "Qwen/Qwen2.5-32B-Instruct"; NULL for inline models */
-    const char *ollama_tag; /* "qwen2.5:32b"; NULL when unknown */
+    const char *ollama_tag; /* the default build, "qwen2.5:32b"; NULL when unknown.
+                               Never used to spell a quant's tag. */
+    /* The Ollama library tag of one quant build, "{quant}" standing for the
+    ** quant as the library spells it: "mixtral:8x7b-instruct-v0.1-{quant}",
+    ** "qwen3:8b-{quant}". NULL when the library has no per-quant tags for
+    ** the model (then no Ollama pull is offered). */
+    const char *ollama_quant_tag;
+    /* The quants the library publishes under that tag, its spelling,
+    ** space-separated: "q4_K_M q8_0 fp16". Only these are ever pulled;
+    ** NULL or "" = none. */
+    const char *ollama_quants;
 };
 
 struct fix_step {

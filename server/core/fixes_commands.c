@@ -25,10 +25,11 @@ static const struct fix_command_row rows[] = {
     ** Hugging Face repository the F16 GGUF is converted locally. */
     {FIX_CMD_QUANT, EST_RUNTIME_LLAMACPP, FIX_ANY, FIX_ANY, FIX_VAR_NO_REPO,
      "llama-quantize model-F16.gguf model-{quant}.gguf {quant}"},
-    /* Ollama library tags "<model>:<size>-instruct-<quant>" (e.g.
-    ** qwen2.5:32b-instruct-q4_K_M, in many projects' pull commands) and
-    ** "hf.co/<user>/<repo>-GGUF:<quant>" for Hugging Face GGUFs (FLAGS.md
-    ** "Model IDs"); fixes.c builds {ollama_model}. */
+    /* Ollama library tags of one quant build differ per model
+    ** (ollama.com/library/<model>/tags: mixtral:8x7b-instruct-v0.1-q4_K_M,
+    ** qwen3:8b-q4_K_M, deepseek-r1:7b-qwen-distill-q4_K_M); fixes.c builds
+    ** {ollama_model} from the catalog's per-model template and list of
+    ** published quants (seed/models.json ollama_quant_tag, ollama_quants). */
     {FIX_CMD_QUANT, EST_RUNTIME_OLLAMA, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
      "ollama pull {ollama_model}"},
     /* lms src/subcommands/get.ts: "append the quantization with @", e.g.

@@ -518,6 +518,10 @@ static unsigned answer(const struct request *rq, const struct check_input *in, s
     names.model_id = in->model_id;
     names.hf_repo = in->model && in->model->hf_repo[0] ? in->model->hf_repo : NULL;
     names.ollama_tag = in->model && in->model->ollama_tag[0] ? in->model->ollama_tag : NULL;
+    names.ollama_quant_tag =
+        in->model && in->model->ollama_quant_tag[0] ? in->model->ollama_quant_tag : NULL;
+    names.ollama_quants =
+        in->model && in->model->ollama_quants[0] ? in->model->ollama_quants : NULL;
     if (fix_plan_build(&in->est, &res, &names, &plan) != 0)
         return internal_error(rq, pb, out, "The fix plan could not be built");
     const char *error_id = fix_error_id(&in->est, &res);

@@ -24,6 +24,13 @@ struct catalog_model {
     char hf_repo[128];             /* "Qwen/Qwen2.5-32B-Instruct" */
     char family[64];
     char ollama_tag[64];           /* "" when none */
+    /* Ollama library tag per quant: "{quant}" stands for the quant as the
+    ** library spells it, e.g. "qwen3:8b-{quant}"; "" when the library has no
+    ** per-quant tags for the model. */
+    char ollama_quant_tag[96];
+    /* The quants the library publishes under that tag, in its spelling,
+    ** space-separated: "q4_K_M q8_0 fp16"; "" when none. */
+    char ollama_quants[128];
     struct est_model arch;
     json_t *doc;                   /* owned by the catalog: the API object */
 };

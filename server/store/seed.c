@@ -377,6 +377,107 @@ static int check_model_keys(const json_t *doc, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- Ollama library tags ---- */
+
+/* Whether s is a quant as the Ollama library spells it in tags: "fp16", or a
+** GGUF K-/legacy quant the estimator knows with a lowercase q ("q4_K_M",
+** "q8_0"; ollama.com/library/<model>/tags). IQ types are never published
+** there. */
+static bool ollama_quant_spelling(const char *s)
+{
+    const struct est_quant *q;
+    if (strcmp(s, "fp16") == 0)
+        return true;
+    if (s[0] != 'q')
+        return false;
+    q = est_quant_find(s);
+    return q && q->format == EST_QF_GGUF && q->id[0] == 'Q' && strcmp(q->id + 1, s + 1) == 0;
+}
+
+/* The template: "<library name>:<tag>" holding "{quant}" exactly once, in
+** the tag; otherwise only the characters of Ollama names (letters, digits,
+** . _ - : /), so the expanded tag can go into a shell command as is. */
+static int check_ollama_template(const char *t, char *err, size_t errlen)
+{
+    static const char slot[] = "{quant}";
+    const char *at = strstr(t, slot);
+    const char *colon = strchr(t, ':');
+    const char *p;
+    if (!at || strstr(at + 1, slot))
+        return fail(err, errlen, "ollama_quant_tag must contain \"{quant}\" exactly once");
+    if (!colon || colon == t || colon > at)
+        return fail(err, errlen,
+                    "ollama_quant_tag must be <library name>:<tag> with {quant} in the tag,"
+                    " e.g. \"qwen3:8b-{quant}\"");
+    for (p = t; *p; p++) {
+        char c = *p;
+        if (p == at) {
+            p += sizeof slot - 2;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || c == ':' || c == '/'))
+            return fail(err, errlen,
+                        "ollama_quant_tag may hold only letters, digits, . _ - : / and {quant}");
+    }
+    return 0;
+}
+
+/* ollama_quant_tag (string or null, shorter than 96 bytes) and ollama_quants
+** (the quants published under it, Ollama spelling, no repeats): both set, or
+** both null/absent. The list is stored space-separated. */
+static int get_ollama_quants(const json_t *doc, struct catalog_model *out, char *err, size_t errlen)
+{
+    const json_t *v, *x;
+    size_t i, len = 0;
+    int rc;
+    if (get_text(doc, "ollama_quant_tag", F_OPTIONAL | F_NULLABLE, out->ollama_quant_tag,
+                 sizeof out->ollama_quant_tag, err, errlen))
+        return -1;
+    if (out->ollama_quant_tag[0] && check_ollama_template(out->ollama_quant_tag, err, errlen))
+        return -1;
+    rc = field(doc, "ollama_quants", F_OPTIONAL | F_NULLABLE, &v, err, errlen);
+    if (rc < 0)
+        return -1;
+    if (!out->ollama_quant_tag[0]) {
+        if (rc > 0)
+            return fail(err, errlen, "ollama_quants is set but ollama_quant_tag is not");
+        return 0;
+    }
+    if (rc == 0 || !json_is_array(v) || json_array_size(v) == 0)
+        return fail(err, errlen,
+                    "ollama_quants must list the quants the Ollama library publishes under"
+                    " ollama_quant_tag, e.g. [\"q4_K_M\", \"q8_0\", \"fp16\"]");
+    out->ollama_quants[0] = '\0';
+    json_array_foreach(v, i, x)
+    {
+        char what[40];
+        const char *s;
+        size_t n;
+        snprintf(what, sizeof what, "ollama_quants[%zu]", i);
+        if (check_text(x, what, 0, SHORT_MAX, err, errlen))
+            return -1;
+        s = json_string_value(x);
+        if (!ollama_quant_spelling(s))
+            return fail(err, errlen,
+                        "%s \"%s\" is not a quant as the Ollama library spells it (q2_K ..."
+                        " q8_0 with a lowercase q, or fp16; never IQ types)",
+                        what, s);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(json_string_value(json_array_get(v, j)), s) == 0)
+                return fail(err, errlen, "%s \"%s\" is listed twice", what, s);
+        n = strlen(s);
+        if (len + (len ? 1 : 0) + n >= sizeof out->ollama_quants)
+            return fail(err, errlen, "ollama_quants is longer than %zu bytes",
+                        sizeof out->ollama_quants - 1);
+        if (len)
+            out->ollama_quants[len++] = ' ';
+        memcpy(out->ollama_quants + len, s, n + 1);
+        len += n;
+    }
+    return 0;
+}
+
 int seed_model_from_doc(const json_t *doc, struct catalog_model *out, char *err, size_t errlen)
 {
     struct est_model *a = &out->arch;
@@ -411,6 +512,7 @@ int seed_model_from_doc(const json_t *doc, struct catalog_model *out, char *err,
         get_u32(doc, "kv_lora_rank", opt, 0, &a->kv_lora_rank, err, errlen) ||
         get_u32(doc, "qk_rope_head_dim", opt, 0, &a->qk_rope_head_dim, err, errlen) ||
         get_text(doc, "ollama_tag", opt, out->ollama_tag, sizeof out->ollama_tag, err, errlen) ||
+        get_ollama_quants(doc, out, err, errlen) ||
         get_text(doc, "license", opt, NULL, SHORT_MAX, err, errlen) ||
         get_text(doc, "source", 0, NULL, SOURCE_MAX, err, errlen) ||
         get_date(doc, "last_verified", err, errlen))

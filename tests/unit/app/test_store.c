@@ -263,6 +263,29 @@ START_TEST(test_catalog_load_finds_seeded_rows)
     ck_assert_uint_eq(llama->arch.vocab_size, 128256);
     ck_assert(!llama->arch.tie_word_embeddings);
 
+    /* Ollama library tags per quant (seed ollama_quant_tag / ollama_quants). */
+    const struct catalog_model *mixtral = catalog_model_find(&c, "mixtral-8x7b-instruct-v0.1");
+    ck_assert_ptr_nonnull(mixtral);
+    ck_assert_str_eq(mixtral->ollama_quant_tag, "mixtral:8x7b-instruct-v0.1-{quant}");
+    ck_assert_str_eq(mixtral->ollama_quants, "q2_K q3_K_S q3_K_M q3_K_L q4_0 q4_1 q4_K_S q4_K_M "
+                                             "q5_0 q5_1 q5_K_S q5_K_M q6_K q8_0 fp16");
+    const struct catalog_model *qwen3 = catalog_model_find(&c, "qwen3-8b");
+    ck_assert_ptr_nonnull(qwen3);
+    ck_assert_str_eq(qwen3->ollama_quant_tag, "qwen3:8b-{quant}");
+    ck_assert_str_eq(qwen3->ollama_quants, "q4_K_M q8_0 fp16");
+    const struct catalog_model *oss = catalog_model_find(&c, "gpt-oss-20b");
+    ck_assert_ptr_nonnull(oss);
+    ck_assert_str_eq(oss->ollama_tag, "gpt-oss:20b");
+    ck_assert_str_eq(oss->ollama_quant_tag, "");
+    ck_assert_str_eq(oss->ollama_quants, "");
+    /* Every catalogued model says which way: a template with its list, or neither. */
+    for (size_t i = 0; i < c.n_models; i++) {
+        ck_assert_ptr_nonnull(json_object_get(c.models[i].doc, "ollama_quant_tag"));
+        ck_assert_msg((c.models[i].ollama_quant_tag[0] != '\0') ==
+                          (c.models[i].ollama_quants[0] != '\0'),
+                      "%s", c.models[i].id);
+    }
+
     const struct catalog_quant *q = catalog_quant_find(&c, "Q4_K_M");
     ck_assert_ptr_nonnull(q);
     ck_assert_str_eq(q->id, "Q4_K_M");
@@ -501,6 +524,52 @@ static const struct seed_case seed_cases[] = {
     {"bad severity", "errors/test-page.json", PAGE("test-page", "critical", ",\"related\":[]"),
      "seed/errors/test-page.json: id \"test-page\": severity \"critical\" must be high, medium or "
      "low"},
+    {"ollama quant tag ok", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:1b-instruct-{quant}\","
+                              "\"ollama_quants\":[\"q4_K_M\",\"q8_0\",\"fp16\"]") "]}",
+     NULL},
+    {"ollama quant tag null", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":null,\"ollama_quants\":null") "]}", NULL},
+    {"ollama tag without slot", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:1b-q4_K_M\","
+                              "\"ollama_quants\":[\"q4_K_M\"]") "]}",
+     "id \"test-model\": ollama_quant_tag must contain \"{quant}\" exactly once"},
+    {"ollama tag with two slots", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:{quant}-{quant}\","
+                              "\"ollama_quants\":[\"q4_K_M\"]") "]}",
+     "ollama_quant_tag must contain \"{quant}\" exactly once"},
+    {"ollama tag without name", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test-1b-{quant}\","
+                              "\"ollama_quants\":[\"q4_K_M\"]") "]}",
+     "ollama_quant_tag must be <library name>:<tag>"},
+    {"ollama tag shell syntax", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:1b-{quant};id\","
+                              "\"ollama_quants\":[\"q4_K_M\"]") "]}",
+     "ollama_quant_tag may hold only letters, digits"},
+    {"ollama tag too long", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:"
+                              "0123456789012345678901234567890123456789"
+                              "0123456789012345678901234567890123456789"
+                              "0123456789-{quant}\",\"ollama_quants\":[\"q4_K_M\"]") "]}",
+     "ollama_quant_tag is longer than 95 bytes"},
+    {"ollama quants without tag", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quants\":[\"q4_K_M\"]") "]}",
+     "ollama_quants is set but ollama_quant_tag is not"},
+    {"ollama tag without quants", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:1b-{quant}\"") "]}",
+     "ollama_quants must list the quants the Ollama library publishes"},
+    {"ollama quants IQ", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:1b-{quant}\","
+                              "\"ollama_quants\":[\"q4_K_M\",\"iq4_XS\"]") "]}",
+     "ollama_quants[1] \"iq4_XS\" is not a quant as the Ollama library spells it"},
+    {"ollama quants GGUF spelling", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:1b-{quant}\","
+                              "\"ollama_quants\":[\"Q4_K_M\"]") "]}",
+     "ollama_quants[0] \"Q4_K_M\" is not a quant as the Ollama library spells it"},
+    {"ollama quants twice", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:1b-{quant}\","
+                              "\"ollama_quants\":[\"q8_0\",\"fp16\",\"q8_0\"]") "]}",
+     "ollama_quants[2] \"q8_0\" is listed twice"},
     {"unknown file", "extra.json", "{}", "seed/extra.json: unknown seed file"},
     {"not items", "hardware.json", "[]", "must be an object {\"items\": [...]}"},
 };
@@ -526,6 +595,33 @@ START_TEST(test_seed_validates_rows)
         ck_assert_msg(strstr(err, tc->expect) != NULL, "case %d (%s): got \"%s\", want \"%s\"", _i,
                       tc->name, err, tc->expect);
     }
+}
+END_TEST
+
+/* The template and the published quants reach the catalog struct; the list
+** is kept space-separated, as the fix planner reads it. */
+START_TEST(test_seed_model_ollama_quant_tag_loads)
+{
+    static const char text[] = MODEL_ROW(",\"ollama_tag\":\"test:1b\","
+                                         "\"ollama_quant_tag\":\"test:1b-instruct-v0.1-{quant}\","
+                                         "\"ollama_quants\":[\"q3_K_S\",\"q4_K_M\",\"fp16\"]");
+    json_error_t jerr;
+    json_t *doc = json_loads(text, 0, &jerr);
+    struct catalog_model m;
+    char err[512] = "";
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_msg(seed_model_from_doc(doc, &m, err, sizeof err) == 0, "%s", err);
+    ck_assert_str_eq(m.ollama_tag, "test:1b");
+    ck_assert_str_eq(m.ollama_quant_tag, "test:1b-instruct-v0.1-{quant}");
+    ck_assert_str_eq(m.ollama_quants, "q3_K_S q4_K_M fp16");
+    json_decref(doc);
+
+    doc = json_loads(MODEL_ROW(""), 0, &jerr);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_msg(seed_model_from_doc(doc, &m, err, sizeof err) == 0, "%s", err);
+    ck_assert_str_eq(m.ollama_quant_tag, "");
+    ck_assert_str_eq(m.ollama_quants, "");
+    json_decref(doc);
 }
 END_TEST
 
@@ -559,6 +655,7 @@ static Suite *store_suite(void)
     tcase_add_checked_fixture(seed, setup, teardown);
     tcase_add_loop_test(seed, test_seed_validates_rows, 0,
                         (int)(sizeof seed_cases / sizeof seed_cases[0]));
+    tcase_add_test(seed, test_seed_model_ollama_quant_tag_loads);
     suite_add_tcase(s, seed);
     return s;
 }

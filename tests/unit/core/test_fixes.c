@@ -42,10 +42,77 @@ static struct est_model llama70(void)
     return m;
 }
 
-static const struct fix_names qwen_names = {"qwen2.5-32b-instruct", "Qwen/Qwen2.5-32B-Instruct",
-                                            "qwen2.5:32b"};
-static const struct fix_names llama_names = {"llama-3.1-70b-instruct",
-                                             "meta-llama/Llama-3.1-70B-Instruct", "llama3.1:70b"};
+/* Every quant the Ollama library publishes for qwen2.5 and mixtral
+** (ollama.com/library/<model>/tags; seed/models.json ollama_quants). */
+#define OLLAMA_ALL_QUANTS                                                                          \
+    "q2_K q3_K_S q3_K_M q3_K_L q4_0 q4_1 q4_K_S q4_K_M q5_0 q5_1 q5_K_S q5_K_M q6_K q8_0 fp16"
+
+static const struct fix_names qwen_names = {
+    .model_id = "qwen2.5-32b-instruct",
+    .hf_repo = "Qwen/Qwen2.5-32B-Instruct",
+    .ollama_tag = "qwen2.5:32b",
+    .ollama_quant_tag = "qwen2.5:32b-instruct-{quant}",
+    .ollama_quants = OLLAMA_ALL_QUANTS,
+};
+static const struct fix_names llama_names = {
+    .model_id = "llama-3.1-70b-instruct",
+    .hf_repo = "meta-llama/Llama-3.1-70B-Instruct",
+    .ollama_tag = "llama3.1:70b",
+    .ollama_quant_tag = "llama3.1:70b-instruct-{quant}",
+    .ollama_quants = "q2_K q3_K_S q3_K_M q3_K_L q4_0 q4_K_S q4_K_M q5_0 q5_1 q5_K_S q5_K_M q6_K "
+                     "q8_0 fp16",
+};
+
+/* mistralai/Mixtral-8x7B-Instruct-v0.1 config.json (seed/models.json). */
+static struct est_model mixtral(void)
+{
+    struct est_model m = {0};
+    m.params = 46702792704ull;
+    m.num_hidden_layers = 32;
+    m.hidden_size = 4096;
+    m.num_attention_heads = 32;
+    m.num_key_value_heads = 8;
+    m.head_dim = 128;
+    m.intermediate_size = 0;
+    m.vocab_size = 32000;
+    m.max_position_embeddings = 32768;
+    m.num_experts = 8;
+    m.num_experts_per_tok = 2;
+    m.moe_intermediate_size = 14336;
+    return m;
+}
+
+/* Qwen/Qwen3-8B config.json (seed/models.json). */
+static struct est_model qwen3_8b(void)
+{
+    struct est_model m = {0};
+    m.params = 8190735360ull;
+    m.num_hidden_layers = 36;
+    m.hidden_size = 4096;
+    m.num_attention_heads = 32;
+    m.num_key_value_heads = 8;
+    m.head_dim = 128;
+    m.intermediate_size = 12288;
+    m.vocab_size = 151936;
+    m.max_position_embeddings = 40960;
+    return m;
+}
+
+static const struct fix_names mixtral_names = {
+    .model_id = "mixtral-8x7b-instruct-v0.1",
+    .hf_repo = "mistralai/Mixtral-8x7B-Instruct-v0.1",
+    .ollama_tag = "mixtral:8x7b",
+    .ollama_quant_tag = "mixtral:8x7b-instruct-v0.1-{quant}",
+    .ollama_quants = OLLAMA_ALL_QUANTS,
+};
+/* The library publishes three builds of Qwen3 8B, no "instruct" in the tag. */
+static const struct fix_names qwen3_names = {
+    .model_id = "qwen3-8b",
+    .hf_repo = "Qwen/Qwen3-8B",
+    .ollama_tag = "qwen3:8b",
+    .ollama_quant_tag = "qwen3:8b-{quant}",
+    .ollama_quants = "q4_K_M q8_0 fp16",
+};
 
 /* The seed scenario: qwen2.5-32b-instruct, mlx-8bit, 32768 tokens, Apple M1
 ** Max 32 GiB (400 GB/s), macOS default, MLX. */
@@ -310,24 +377,127 @@ START_TEST(test_fix_ollama_commands_linux_and_windows)
 }
 END_TEST
 
+/* No command in the plan pulls anything with Ollama. */
+static void assert_no_pull(const struct fix_plan *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        ck_assert_msg(NULL == strstr(p->steps[i].command, "ollama pull"), "step %zu: %s", i + 1,
+                      p->steps[i].command);
+}
+
+/* The step that pulls with Ollama, or NULL. */
+static const struct fix_step *pull_step(const struct fix_plan *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (starts_with(p->steps[i].command, "ollama pull "))
+            return &p->steps[i];
+    return NULL;
+}
+
+/* Library tags are spelled per model from the catalog's template, never
+** derived from the short tag ("mixtral:8x7b" + "-instruct-" would name a
+** build that does not exist). */
 START_TEST(test_fix_ollama_tag_spelling)
 {
+    /* Mixtral at Q8_0 (~46 GiB of weights) on a 24 GiB card: the best
+    ** published quant that fits is q3_K_L, under its v0.1 tag... */
     struct est_input in = rtx4090_input(EST_RUNTIME_OLLAMA, "Q8_0", 32768);
-    /* No library tag: the Hugging Face GGUF. */
-    struct fix_names hf = {"qwen2.5-32b-instruct", "Qwen/Qwen2.5-32B-Instruct", NULL};
-    struct fix_plan p = plan_for(&in, &hf);
-    ck_assert_str_eq(p.steps[0].command,
-                     "ollama pull hf.co/Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M");
-    /* A tag that already says instruct is not doubled. */
-    struct fix_names tagged = {"qwen2.5-32b-instruct", "Qwen/Qwen2.5-32B-Instruct",
-                               "qwen2.5:32b-instruct"};
-    p = plan_for(&in, &tagged);
-    ck_assert_str_eq(p.steps[0].command, "ollama pull qwen2.5:32b-instruct-q4_K_M");
-    /* Neither tag nor repository: no quant step to offer. */
-    struct fix_names none = {"qwen2.5-32b-instruct", NULL, NULL};
-    p = plan_for(&in, &none);
+    in.model = mixtral();
+    struct fix_plan p = plan_for(&in, &mixtral_names);
+    ck_assert_uint_ge(p.count, 1);
+    ck_assert_str_eq(p.steps[0].command, "ollama pull mixtral:8x7b-instruct-v0.1-q3_K_L");
+    /* ...and on 22 GiB it is q3_K_S. */
+    in.device.memory_gib = 22;
+    p = plan_for(&in, &mixtral_names);
+    ck_assert_uint_ge(p.count, 1);
+    ck_assert_str_eq(p.steps[0].command, "ollama pull mixtral:8x7b-instruct-v0.1-q3_K_S");
+    ck_assert_str_eq(p.steps[0].title, "Pull the Q3_K_S build");
+    struct est_input c = in;
+    c.quant = est_quant_find("Q3_K_S");
+    assert_step_is(&p.steps[0], &c);
+
+    /* Qwen3 8B at fp16 on an 8 GiB card: no "instruct" in its tags. */
+    in = rtx4090_input(EST_RUNTIME_OLLAMA, "fp16", 8192);
+    in.model = qwen3_8b();
+    in.device.memory_gib = 8;
+    p = plan_for(&in, &qwen3_names);
+    const struct fix_step *s = pull_step(&p);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->command, "ollama pull qwen3:8b-q4_K_M");
+
+    /* The same tag without a template is not enough: no pull is invented. */
+    struct fix_names short_tag = qwen3_names;
+    short_tag.ollama_quant_tag = NULL;
+    short_tag.ollama_quants = NULL;
+    p = plan_for(&in, &short_tag);
+    assert_no_pull(&p);
+    ck_assert_uint_ge(p.count, 1); /* the other steps remain */
+}
+END_TEST
+
+/* Only a quant the library publishes for the model is pulled: Qwen3 8B has
+** q4_K_M q8_0 fp16, so a card too small for q4_K_M gets no q3 pull (the
+** tag qwen3:8b-q3_K_S does not exist), and the plan goes on without one. */
+START_TEST(test_fix_ollama_pulls_only_published_quants)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_OLLAMA, "Q4_K_M", 4096);
+    in.model = qwen3_8b();
+    in.device.memory_gib = 5;
+    struct est_result r = estimate(&in);
+    ck_assert_int_eq(r.verdict, EST_OFFLOAD);
+    /* With every quant published, the q3_K_S build would be pulled here... */
+    struct fix_names all = qwen3_names;
+    all.ollama_quants = OLLAMA_ALL_QUANTS;
+    struct fix_plan p = plan_for(&in, &all);
+    const struct fix_step *s = pull_step(&p);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->command, "ollama pull qwen3:8b-q3_K_S");
+    /* ...but the library has none. */
+    p = plan_for(&in, &qwen3_names);
+    assert_no_pull(&p);
+    ck_assert_uint_ge(p.count, 1);
+
+    /* Between published quants the best that fits wins: Mixtral with
+    ** q3_K_S missing from the list falls to q2_K, never an unlisted one. */
+    in = rtx4090_input(EST_RUNTIME_OLLAMA, "Q8_0", 32768);
+    in.model = mixtral();
+    struct fix_names no_q3 = mixtral_names;
+    no_q3.ollama_quants = "q2_K q4_0 q4_K_M q8_0 fp16";
+    p = plan_for(&in, &no_q3);
+    s = pull_step(&p);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->command, "ollama pull mixtral:8x7b-instruct-v0.1-q2_K");
+
+    /* A malformed template (no {quant}, two of them, no "name:") pulls nothing. */
+    static const char *const bad[] = {"mixtral:8x7b-instruct-v0.1", "mixtral:{quant}-{quant}",
+                                      "mixtral-8x7b-{quant}", "{quant}:x",
+                                      "mixtral:8x7b-{quant};id"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct fix_names n = mixtral_names;
+        n.ollama_quant_tag = bad[i];
+        p = plan_for(&in, &n);
+        assert_no_pull(&p);
+    }
+}
+END_TEST
+
+/* IQ types are never published in the Ollama library, so never pulled from
+** it, even when a caller's list names them. */
+START_TEST(test_fix_ollama_never_pulls_iq_quants)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_OLLAMA, "Q8_0", 32768);
+    in.model = mixtral();
+    struct fix_names iq = mixtral_names;
+    iq.ollama_quants = "iq1_S iq2_XXS iq2_XS iq2_M iq3_XXS iq3_XS iq3_M iq4_XS iq4_NL IQ3_M IQ2_M";
+    struct fix_plan p = plan_for(&in, &iq);
+    assert_no_pull(&p);
+    /* With the real list the pull is a K-quant, and no step names an IQ type. */
+    p = plan_for(&in, &mixtral_names);
+    ck_assert_ptr_nonnull(pull_step(&p));
     for (size_t i = 0; i < p.count; i++)
-        ck_assert(NULL == strstr(p.steps[i].command, "ollama pull"));
+        ck_assert_msg(NULL == strstr(p.steps[i].command, "iq") &&
+                          NULL == strstr(p.steps[i].command, "IQ"),
+                      "%s", p.steps[i].command);
 }
 END_TEST
 
@@ -559,7 +729,7 @@ START_TEST(test_fix_plan_bad_arguments)
     char longid[600];
     memset(longid, 'a', sizeof longid - 1);
     longid[sizeof longid - 1] = '\0';
-    struct fix_names huge = {longid, "Qwen/Qwen2.5-32B-Instruct", NULL};
+    struct fix_names huge = {.model_id = longid, .hf_repo = "Qwen/Qwen2.5-32B-Instruct"};
     ck_assert_int_eq(fix_plan_build(&in, &r, &huge, &p), -1);
     ck_assert_uint_eq(p.count, 0);
 }
@@ -568,7 +738,11 @@ END_TEST
 /* Names typed for inline models never reach a shell command as they are. */
 START_TEST(test_fix_names_with_shell_syntax_are_not_used)
 {
-    const struct fix_names evil = {"x; rm -rf ~", "Qwen/Qwen2.5-32B-Instruct $(id)", "q:32b`id`"};
+    const struct fix_names evil = {.model_id = "x; rm -rf ~",
+                                   .hf_repo = "Qwen/Qwen2.5-32B-Instruct $(id)",
+                                   .ollama_tag = "q:32b`id`",
+                                   .ollama_quant_tag = "q:32b-{quant}`id`",
+                                   .ollama_quants = OLLAMA_ALL_QUANTS};
     struct est_input in = seed_input();
     struct fix_plan p = plan_for(&in, &evil);
     ck_assert_uint_ge(p.count, 3);
@@ -658,6 +832,8 @@ static Suite *fixes_suite(void)
     tcase_add_test(tc, test_fix_kv_first_when_weights_fit);
     tcase_add_test(tc, test_fix_ollama_commands_linux_and_windows);
     tcase_add_test(tc, test_fix_ollama_tag_spelling);
+    tcase_add_test(tc, test_fix_ollama_pulls_only_published_quants);
+    tcase_add_test(tc, test_fix_ollama_never_pulls_iq_quants);
     tcase_add_test(tc, test_fix_vllm_commands);
     tcase_add_test(tc, test_fix_inline_model_without_repo);
     tcase_add_test(tc, test_fix_offload_step_and_smaller_quant_when_nothing_fits);
