@@ -220,6 +220,9 @@ static bool backend_supported(enum est_runtime rt, enum est_backend b,
     }
 }
 
+/* Largest memory bandwidth we size, GB/s: 1 PB/s, over 100x any device sold. */
+#define ESTIMATOR_BANDWIDTH_MAX_GBS 1e6
+
 static bool valid_gib(double g)
 {
     return g > 0.0 && isfinite(g);
@@ -321,6 +324,10 @@ enum est_status estimator_prepare_input(const struct est_input *in, struct estim
     if (dev->kind == EST_DEVICE_CPU && dev->backend != EST_BACKEND_CPU)
         return EST_E_INVALID;
     if (dev->count > ESTIMATOR_DEVICES_MAX)
+        return EST_E_RANGE;
+    /* Past this, bandwidth in bytes/s stops being a finite double in the
+    ** speed estimate (found by fuzzing); the fastest HBM3e parts are ~8 TB/s. */
+    if (dev->bandwidth_gbs > ESTIMATOR_BANDWIDTH_MAX_GBS)
         return EST_E_RANGE;
     if (in->context > EST_CONTEXT_MAX)
         return EST_E_RANGE;

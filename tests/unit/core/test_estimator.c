@@ -1021,6 +1021,9 @@ START_TEST(test_estimator_absurd_inputs_are_range_errors)
     bad = in;
     bad.device.memory_gib = 1e300;
     ck_assert_int_eq(est_estimate(&bad, &r), EST_E_RANGE);
+    bad = in; /* bytes/s would overflow to infinity in the speed estimate */
+    bad.device.bandwidth_gbs = 5.5e303;
+    ck_assert_int_eq(est_estimate(&bad, &r), EST_E_RANGE);
     bad = in;
     bad.device.count = UINT32_MAX;
     ck_assert_int_eq(est_estimate(&bad, &r), EST_E_RANGE);
