@@ -123,26 +123,17 @@ bool config_cors_valid(const char *spec, char *reason, size_t reasonlen)
     }
     if (0 == strcmp(spec, "*"))
         return true;
-    const char *p = spec;
-    for (;;) {
-        while (' ' == *p)
-            p++;
-        const char *end = p;
-        while ('\0' != *end && ',' != *end)
-            end++;
-        size_t len = (size_t)(end - p);
-        while (len > 0 && ' ' == p[len - 1])
-            len--;
+    const char *cursor = spec, *p;
+    size_t len;
+    while (NULL != (p = text_list_next(&cursor, &len))) {
         if (!config_origin_valid(p, len)) {
             config_err(reason, reasonlen,
                        "each origin must look like https://example.com[:port] (got \"%.*s\")",
                        (int)(len > 80 ? 80 : len), p);
             return false;
         }
-        if ('\0' == *end)
-            return true;
-        p = end + 1;
     }
+    return true;
 }
 
 static bool config_cors_check(const char *value, char *reason, size_t reasonlen)

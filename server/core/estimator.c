@@ -26,7 +26,7 @@ static const char *const verdict_ids[] = {"runs", "tight", "offload", "wont_run"
 
 static const char UNKNOWN_ID[] = "unknown";
 
-static bool id_equal(const char *a, const char *b)
+bool estimator_id_equal(const char *a, const char *b)
 {
     for (;; a++, b++) {
         unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
@@ -46,7 +46,7 @@ static int id_lookup(const char *const *table, int n, const char *id)
     if (id == NULL)
         return -1;
     for (int i = 0; i < n; i++)
-        if (id_equal(id, table[i]))
+        if (estimator_id_equal(id, table[i]))
             return i;
     return -1;
 }

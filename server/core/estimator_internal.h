@@ -371,4 +371,7 @@ enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t 
 ** Before estimator_prepare_weights: whether everything but the weights fits. */
 bool estimator_fits_at(const struct estimator_prep *p, uint32_t context);
 
+/* ASCII case-insensitive equality of two ids (ids are ASCII). estimator.c. */
+bool estimator_id_equal(const char *a, const char *b);
+
 #endif

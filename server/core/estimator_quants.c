@@ -183,31 +183,16 @@ const struct est_quant *est_quant_at(size_t i)
     return i < QUANT_COUNT ? &quant_table[i].pub : NULL;
 }
 
-/* ASCII case-insensitive equality (ids are ASCII). */
-static bool id_equal(const char *a, const char *b)
-{
-    for (;; a++, b++) {
-        unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
-        if (ca >= 'A' && ca <= 'Z')
-            ca = (unsigned char)(ca - 'A' + 'a');
-        if (cb >= 'A' && cb <= 'Z')
-            cb = (unsigned char)(cb - 'A' + 'a');
-        if (ca != cb)
-            return false;
-        if (ca == '\0')
-            return true;
-    }
-}
 
 const struct est_quant *est_quant_find(const char *id)
 {
     if (id == NULL)
         return NULL;
     /* Aliases: GGUF spells the float files F16 / BF16. */
-    if (id_equal(id, "f16"))
+    if (estimator_id_equal(id, "f16"))
         id = "fp16";
     for (size_t i = 0; i < QUANT_COUNT; i++)
-        if (id_equal(id, quant_table[i].pub.id))
+        if (estimator_id_equal(id, quant_table[i].pub.id))
             return &quant_table[i].pub;
     return NULL;
 }

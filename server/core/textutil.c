@@ -339,3 +339,21 @@ void text_thousands(uint64_t v, char *out, size_t cap)
     }
     out[j] = '\0';
 }
+
+const char *text_list_next(const char **cursor, size_t *len)
+{
+    const char *p = *cursor;
+    if (NULL == p)
+        return NULL;
+    while (' ' == *p)
+        p++;
+    const char *end = p;
+    while ('\0' != *end && ',' != *end)
+        end++;
+    size_t n = (size_t)(end - p);
+    while (n > 0 && ' ' == p[n - 1])
+        n--;
+    *len = n;
+    *cursor = '\0' == *end ? NULL : end + 1;
+    return p;
+}

@@ -29,6 +29,13 @@ bool slug_fold(const char *in, char *out, size_t cap);
 size_t text_suggest(const char *query, const char *const *candidates, size_t n, size_t *out_idx,
                     size_t max);
 
+/* One item of a comma-separated list ("a, b,c"): skips spaces at *cursor,
+** returns the item's start and sets *len to its length without trailing
+** spaces (0 for an empty item), and moves *cursor past the item and its comma.
+** Returns NULL once the list is exhausted; "a," yields "a" then one empty
+** item. Start with *cursor = the list (a NUL-terminated string). */
+const char *text_list_next(const char **cursor, size_t *len);
+
 /* Write v with thousands separators ("16777216" -> "16,777,216") into out
 ** (cap bytes incl. NUL); truncated at cap, always NUL-terminated when cap > 0. */
 void text_thousands(uint64_t v, char *out, size_t cap);

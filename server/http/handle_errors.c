@@ -37,19 +37,11 @@ static bool errors_page_has_runtime(const json_t *doc, const char *runtime)
 static bool errors_page_has_platform(const char *field, const char *platform)
 {
     size_t want = strlen(platform);
-    const char *p = field;
-    while ('\0' != *p) {
-        while (' ' == *p || ',' == *p)
-            p++;
-        const char *end = p;
-        while ('\0' != *end && ',' != *end)
-            end++;
-        size_t len = (size_t)(end - p);
-        while (len > 0 && ' ' == p[len - 1])
-            len--;
+    const char *cursor = field, *p;
+    size_t len;
+    while (NULL != (p = text_list_next(&cursor, &len))) {
         if (len > 0 && len == want && 0 == strncasecmp(p, platform, len))
             return true;
-        p = end;
     }
     return false;
 }

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../common/log.h"
+#include "../core/textutil.h"
 #include "json_util.h"
 
 /* Sent when even the problem document cannot be built (allocation failure). */
@@ -77,22 +78,13 @@ const char *response_cors_origin(const char *policy, const char *origin, bool *v
     if (NULL == origin || '\0' == *origin)
         return NULL;
     size_t olen = strlen(origin);
-    const char *p = policy;
-    for (;;) {
-        while (' ' == *p)
-            p++;
-        const char *end = p;
-        while ('\0' != *end && ',' != *end)
-            end++;
-        size_t len = (size_t)(end - p);
-        while (len > 0 && ' ' == p[len - 1])
-            len--;
+    const char *cursor = policy, *p;
+    size_t len;
+    while (NULL != (p = text_list_next(&cursor, &len))) {
         if (len == olen && 0 == strncasecmp(p, origin, len))
             return origin;
-        if ('\0' == *end)
-            return NULL;
-        p = end + 1;
     }
+    return NULL;
 }
 
 static bool response_is_problem(const struct response *r)

@@ -206,6 +206,26 @@ START_TEST(test_text_suggest_substring_ignores_separators)
 }
 END_TEST
 
+START_TEST(test_text_list_next_splits_and_trims)
+{
+    const char *cursor = " https://a.example , https://b.example:8443,,c ,";
+    const char *want[] = {"https://a.example", "https://b.example:8443", "", "c", ""};
+    const char *p;
+    size_t len, n = 0;
+    while (NULL != (p = text_list_next(&cursor, &len))) {
+        ck_assert_uint_lt(n, 5);
+        ck_assert_uint_eq(len, strlen(want[n]));
+        ck_assert(0 == strncmp(p, want[n], len));
+        n++;
+    }
+    ck_assert_uint_eq(n, 5);
+    cursor = "one";
+    ck_assert_ptr_nonnull(text_list_next(&cursor, &len));
+    ck_assert_uint_eq(len, 3);
+    ck_assert_ptr_null(text_list_next(&cursor, &len));
+}
+END_TEST
+
 START_TEST(test_text_thousands_groups_digits)
 {
     char buf[32];
@@ -315,6 +335,7 @@ static Suite *textutil_suite(void)
     tcase_add_test(tc, test_text_suggest_substring_ignores_separators);
     tcase_add_test(tc, test_text_suggest_abbreviations);
     tcase_add_test(tc, test_text_thousands_groups_digits);
+    tcase_add_test(tc, test_text_list_next_splits_and_trims);
     tcase_add_test(tc, test_text_suggest_typos);
     tcase_add_test(tc, test_text_suggest_nothing_for_unrelated);
     tcase_add_test(tc, test_text_suggest_respects_max_and_order);
