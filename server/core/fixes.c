@@ -54,6 +54,7 @@ struct plan {
     char env[192];            /* Ollama environment so far */
     unsigned goal_step;       /* first step whose verdict is runs or tight; 0 = none */
     bool weights_first;       /* the weights alone do not fit: the quant step leads */
+    bool local_noted;         /* a step already told how to make the local GGUF */
     struct fix_plan *out;
 };
 
@@ -119,6 +120,57 @@ static bool has_repo(const struct plan *p)
     return NULL != p->names && shell_safe(p->names->hf_repo);
 }
 
+static bool has_word(const char *list, const char *w);
+
+/* Whether the names carry a GGUF repository ("owner/name") with at least
+** one listed quant: only then do llama.cpp -hf and lms get name a
+** repository (seed/models.json gguf_repo, gguf_quants). */
+static bool has_gguf_repo_names(const struct fix_names *n)
+{
+    if (NULL == n || !shell_safe(n->gguf_repo) || NULL == n->gguf_quants)
+        return false;
+    const char *slash = strchr(n->gguf_repo, '/');
+    if (NULL == slash || slash == n->gguf_repo || '\0' == slash[1] ||
+        NULL != strchr(slash + 1, '/') || NULL != strchr(n->gguf_repo, ':'))
+        return false;
+    for (const char *q = n->gguf_quants; '\0' != *q; q++)
+        if (' ' != *q)
+            return true;
+    return false;
+}
+
+static bool has_gguf_repo(const struct plan *p)
+{
+    return has_gguf_repo_names(p->names);
+}
+
+/* llama-quantize refuses these types without an importance matrix
+** (tools/quantize/quantize.cpp: "Please do not use IQ1_S, IQ1_M, IQ2_S,
+** IQ2_XXS, IQ2_XS or Q2_K_S quantization without an importance matrix"),
+** so the local route never asks for them. */
+static bool needs_imatrix(const struct est_quant *q)
+{
+    static const char *const ids[] = {"IQ1_S", "IQ1_M", "IQ2_S", "IQ2_XXS", "IQ2_XS"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (0 == strcmp(q->id, ids[i]))
+            return true;
+    return false;
+}
+
+/* Whether llama.cpp (and LM Studio) can get a GGUF of quant q for these
+** names: with a catalogued repository, only a quant it holds; without
+** one, llama.cpp makes the file locally (any GGUF type llama-quantize
+** makes without an importance matrix), LM Studio none. */
+static bool gguf_available(const struct fix_names *n, const struct est_quant *q,
+                           enum est_runtime rt)
+{
+    if (NULL == q)
+        return false;
+    if (has_gguf_repo_names(n))
+        return has_word(n->gguf_quants, q->id);
+    return EST_RUNTIME_LLAMACPP == rt && EST_QF_GGUF == q->format && !needs_imatrix(q);
+}
+
 /* Estimate a variant of the plan's input; false when the estimator refuses. */
 static bool try_estimate(const struct est_input *in, struct est_result *res)
 {
@@ -130,7 +182,7 @@ static bool try_estimate(const struct est_input *in, struct est_result *res)
 struct names_buf {
     char model[96];
     char hf_repo[160];
-    char gguf_repo[168];
+    char gguf_repo[160];
     char quant[24];        /* GGUF file tag: Q4_K_M, F16, BF16 */
     char quant_lower[24];
     char ollama_model[FIX_OLLAMA_TAG_MAX];
@@ -256,8 +308,12 @@ static int names_fill(const struct plan *p, const struct est_quant *q, struct na
     if (copy_str(nb->model, sizeof nb->model, model) != 0 ||
         copy_str(nb->hf_repo, sizeof nb->hf_repo, repo) != 0)
         return -1;
-    if (snprintf(nb->gguf_repo, sizeof nb->gguf_repo, "%s-GGUF", repo) >=
-        (int)sizeof nb->gguf_repo)
+    /* The catalogued GGUF repository, never one guessed from hf_repo: a
+    ** "<repo>-GGUF" twin often does not exist (meta-llama, mistralai,
+    ** google, openai publish none). "" when there is none (then no -hf or
+    ** lms get command is rendered). */
+    if (copy_str(nb->gguf_repo, sizeof nb->gguf_repo,
+                 has_gguf_repo(p) ? n->gguf_repo : "") != 0)
         return -1;
     gguf_tag(q, nb->quant, sizeof nb->quant);
     for (size_t i = 0; '\0' != nb->quant[i]; i++)
@@ -343,13 +399,48 @@ static int render_serve(const struct plan *p, const struct names_buf *nb, char *
     enum est_runtime rt = p->in.runtime;
     if (EST_RUNTIME_OLLAMA == rt)
         return render(p, FIX_CMD_ENV_SERVE, rt, FIX_VAR_DEFAULT, nb, "", NULL, NULL, out, cap);
-    enum fix_variant v = (EST_RUNTIME_LLAMACPP == rt && !has_repo(p))
+    enum fix_variant v = (EST_RUNTIME_LLAMACPP == rt && !has_gguf_repo(p))
                              ? FIX_VAR_NO_REPO
                              : FIX_VAR_DEFAULT;
     return render(p, FIX_CMD_SERVE, rt, v, nb, "", NULL, NULL, out, cap);
 }
 
 /* ---- steps -------------------------------------------------------------------- */
+
+/* Append to why how to make the local GGUF of in->quant that the llama.cpp
+** command runs when no GGUF repository is catalogued: llama.cpp's
+** convert_hf_to_gguf.py (--outtype bf16, --outfile) and llama-quantize
+** <in.gguf> <out.gguf> <type> (README "Obtaining and quantizing models",
+** tools/quantize/README.md); `hf download <repo> --local-dir <dir>` is the
+** huggingface_hub CLI. */
+static int local_gguf_note(const struct plan *p, const struct est_input *in, char *why,
+                           size_t cap)
+{
+    const struct fix_names *n = p->names;
+    const char *model = (NULL != n && shell_safe(n->model_id)) ? n->model_id : "model";
+    char quant[24];
+    gguf_tag(in->quant, quant, sizeof quant);
+    if ('\0' == quant[0])
+        return -1;
+    if (has_repo(p)) {
+        if (appendf(why, cap,
+                    " No GGUF repository of this model is catalogued, so make the file with "
+                    "llama.cpp: hf download %s --local-dir %s; python convert_hf_to_gguf.py %s "
+                    "--outtype bf16 --outfile %s-BF16.gguf",
+                    n->hf_repo, model, model, model) != 0)
+            return -1;
+    } else if (appendf(why, cap,
+                       " Make the file with llama.cpp from the model's Hugging Face directory: "
+                       "python convert_hf_to_gguf.py <model dir> --outtype bf16 --outfile "
+                       "%s-BF16.gguf",
+                       model) != 0) {
+        return -1;
+    }
+    if (id_is(in->quant, "bf16"))
+        return appendf(why, cap, ".");
+    return appendf(why, cap, "; then llama-quantize %s-BF16.gguf %s-%s.gguf %s.", model, model,
+                   quant, quant);
+}
 
 /* Record a step: adopt the new input and estimate, number it, mark steps
 ** after the first one that fits as alternatives. -1 when a text does not fit. */
@@ -366,6 +457,13 @@ static int add_step(struct plan *p, const char *title, const char *why, const ch
         copy_str(s->why, sizeof s->why, why) != 0 ||
         copy_str(s->command, sizeof s->command, command) != 0)
         return -1;
+    /* The first command that runs a local GGUF says how to make it. */
+    if (EST_RUNTIME_LLAMACPP == in->runtime && !has_gguf_repo(p) && !p->local_noted &&
+        NULL != strstr(command, ".gguf")) {
+        if (local_gguf_note(p, in, s->why, sizeof s->why) != 0)
+            return -1;
+        p->local_noted = true;
+    }
     if (0 != p->goal_step &&
         appendf(s->why, sizeof s->why, " An alternative: step %u already fits.", p->goal_step) != 0)
         return -1;
@@ -383,14 +481,16 @@ static int add_step(struct plan *p, const char *title, const char *why, const ch
 ** command we have; whether it is smaller is checked by estimating it).
 ** names: for Ollama, only a quant the library publishes for the model. */
 static bool quant_allowed(const struct est_quant *q, const struct est_quant *cur,
-                          enum est_runtime rt, bool has_repo, const struct fix_names *names)
+                          enum est_runtime rt, const struct fix_names *names)
 {
     /* K-quants and legacy quants that published GGUF repositories and the
     ** Ollama library carry (e.g. Qwen/Qwen2.5-32B-Instruct-GGUF: q2_k ...
     ** q8_0; ollama.com/library/qwen2.5 tags: q2_K ... q8_0). IQ quants only
     ** when the file is made locally with llama-quantize (no repository).
     ** Ollama publishes per model a subset (qwen3: q4_K_M q8_0 fp16 only),
-    ** listed in names->ollama_quants. */
+    ** listed in names->ollama_quants. llama.cpp and LM Studio: only the
+    ** quants the catalogued GGUF repository holds (names->gguf_quants;
+    ** Qwen/Qwen3-8B-GGUF has no Q3_K_M), else llama.cpp's local file. */
     static const char *const published[] = {"Q8_0",   "Q6_K",   "Q5_K_M", "Q5_K_S",
                                             "Q5_0",   "Q4_K_M", "Q4_K_S", "Q4_0",
                                             "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q2_K"};
@@ -400,16 +500,14 @@ static bool quant_allowed(const struct est_quant *q, const struct est_quant *cur
     case EST_RUNTIME_MLX:
         return EST_QF_MLX == q->format;
     case EST_RUNTIME_LLAMACPP:
-        if (!has_repo)
-            return EST_QF_GGUF == q->format;
-        /* fall through */
     case EST_RUNTIME_LMSTUDIO:
+        return gguf_available(names, q, rt);
     case EST_RUNTIME_OLLAMA:
         for (size_t i = 0; i < sizeof published / sizeof published[0]; i++) {
             char tag[FIX_OLLAMA_TAG_MAX];
             if (!id_is(q, published[i]))
                 continue;
-            return EST_RUNTIME_OLLAMA != rt || 0 == ollama_library_tag(names, q, tag, sizeof tag);
+            return 0 == ollama_library_tag(names, q, tag, sizeof tag);
         }
         return false;
     case EST_RUNTIME_VLLM:
@@ -451,7 +549,7 @@ static bool quant_helps(const struct plan *p, const struct est_quant *c, uint32_
     struct est_result r;
     q.quant = c;
     q.context = context;
-    return quant_allowed(c, p->res.quant, p->in.runtime, has_repo(p), p->names) &&
+    return quant_allowed(c, p->res.quant, p->in.runtime, p->names) &&
            try_estimate(&q, &r) && r.weights_bytes < p->res.weights_bytes &&
            (!need_fit || fits(r.verdict));
 }
@@ -548,7 +646,7 @@ static int step_quant(struct plan *p)
         p->mlx_converted = true;
         break;
     case EST_RUNTIME_LLAMACPP:
-        if (!has_repo(p)) {
+        if (!has_gguf_repo(p)) {
             if (render(p, FIX_CMD_QUANT, rt, FIX_VAR_NO_REPO, &nb, "", NULL, NULL, command,
                        sizeof command) != 0 ||
                 appendf(command, sizeof command, "\n") != 0)
@@ -571,6 +669,8 @@ static int step_quant(struct plan *p)
         rc = appendf(title, sizeof title, "Pull the %s build", target->id);
         break;
     case EST_RUNTIME_LMSTUDIO:
+        if (!has_gguf_repo(p))
+            return 0; /* no catalogued repository to download from */
         if (render(p, FIX_CMD_QUANT, rt, FIX_VAR_DEFAULT, &nb, "", NULL, NULL, command,
                    sizeof command) != 0)
             return -1;
@@ -897,9 +997,11 @@ static const struct est_quant *gguf_equivalent(const struct plan *p)
         {"mlx-4bit", "Q4_K_M"}, {"mlx-3bit", "Q3_K_M"},
     };
     const struct est_quant *q = p->res.quant;
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (id_is(q, map[i].from))
-            return est_quant_find(map[i].to);
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        const struct est_quant *to = est_quant_find(map[i].to);
+        if (id_is(q, map[i].from) && gguf_available(p->names, to, EST_RUNTIME_LLAMACPP))
+            return to;
+    }
     /* Others (unquantized, FP8, 4-bit HF): the best published GGUF that fits,
     ** else the usual Q4_K_M. */
     struct est_input in = p->in;
@@ -910,14 +1012,27 @@ static const struct est_quant *gguf_equivalent(const struct plan *p)
     for (size_t i = 0; i < est_quant_count(); i++) {
         const struct est_quant *c = est_quant_at(i);
         struct est_result r;
-        if (!quant_allowed(c, q, EST_RUNTIME_LLAMACPP, has_repo(p), p->names) ||
+        if (!quant_allowed(c, q, EST_RUNTIME_LLAMACPP, p->names) ||
             (NULL != best && c->quality <= best->quality))
             continue;
         in.quant = c;
         if (try_estimate(&in, &r) && fits(r.verdict))
             best = c;
     }
-    return NULL != best ? best : est_quant_find("Q4_K_M");
+    if (NULL != best)
+        return best;
+    /* Nothing fits: the usual Q4_K_M when it can be had, else the smallest
+    ** quant there is (lowest quality rank); NULL when there is none. */
+    const struct est_quant *usual = est_quant_find("Q4_K_M");
+    if (gguf_available(p->names, usual, EST_RUNTIME_LLAMACPP))
+        return usual;
+    for (size_t i = 0; i < est_quant_count(); i++) {
+        const struct est_quant *c = est_quant_at(i);
+        if (gguf_available(p->names, c, EST_RUNTIME_LLAMACPP) && EST_QF_GGUF == c->format &&
+            (NULL == best || c->quality < best->quality))
+            best = c;
+    }
+    return best;
 }
 
 static int step_alt(struct plan *p)
@@ -947,7 +1062,7 @@ static int step_alt(struct plan *p)
     if (names_fill(p, q, &nb) != 0)
         return -1;
     if (render(p, FIX_CMD_ALT_LLAMACPP, EST_RUNTIME_LLAMACPP,
-               has_repo(p) ? FIX_VAR_DEFAULT : FIX_VAR_NO_REPO,
+               has_gguf_repo(p) ? FIX_VAR_DEFAULT : FIX_VAR_NO_REPO,
                &nb, ctx, NULL, NULL, command, sizeof command) != 0)
         return -1;
     if (appendf(title, sizeof title, "Or run it with llama.cpp%s", metal ? " on Metal" : "") != 0)

@@ -11,7 +11,7 @@
 
 #define FIX_MAX_STEPS 8
 #define FIX_TITLE_MAX 160
-#define FIX_WHY_MAX 640
+#define FIX_WHY_MAX 1024
 #define FIX_COMMAND_MAX 768
 
 /* Names the commands need that are not part of the architecture. */
@@ -29,6 +29,15 @@ struct fix_names {
     ** space-separated: "q4_K_M q8_0 fp16". Only these are ever pulled;
     ** NULL or "" = none. */
     const char *ollama_quants;
+    /* The Hugging Face repository with GGUF files of exactly this model
+    ** ("Qwen/Qwen2.5-32B-Instruct-GGUF", "bartowski/Meta-Llama-3.1-8B-
+    ** Instruct-GGUF"), used by llama.cpp -hf and lms get. NULL when none is
+    ** known: llama.cpp then runs a local file converted from hf_repo, and
+    ** LM Studio is offered no download. */
+    const char *gguf_repo;
+    /* The quants that repository holds, canonical ids space-separated:
+    ** "Q4_K_M Q8_0 bf16". Only these are ever named with gguf_repo. */
+    const char *gguf_quants;
 };
 
 struct fix_step {

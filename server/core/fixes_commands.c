@@ -22,9 +22,10 @@ static const struct fix_command_row rows[] = {
      "mlx_lm.convert --hf-path {hf_repo} -q --q-bits {bits} --mlx-path {mlx_path}"},
     /* llama.cpp tools/quantize: llama-quantize <in.gguf> <out.gguf> <type>
     ** (FACTS.md section 3, quantize.cpp usage); for models with no
-    ** Hugging Face repository the F16 GGUF is converted locally. */
+    ** catalogued GGUF repository the BF16 GGUF is made locally with
+    ** convert_hf_to_gguf.py --outtype bf16 (fixes.c says how in the why). */
     {FIX_CMD_QUANT, EST_RUNTIME_LLAMACPP, FIX_ANY, FIX_ANY, FIX_VAR_NO_REPO,
-     "llama-quantize model-F16.gguf model-{quant}.gguf {quant}"},
+     "llama-quantize {model}-BF16.gguf {model}-{quant}.gguf {quant}"},
     /* Ollama library tags of one quant build differ per model
     ** (ollama.com/library/<model>/tags: mixtral:8x7b-instruct-v0.1-q4_K_M,
     ** qwen3:8b-q4_K_M, deepseek-r1:7b-qwen-distill-q4_K_M); fixes.c builds
@@ -32,10 +33,14 @@ static const struct fix_command_row rows[] = {
     ** published quants (seed/models.json ollama_quant_tag, ollama_quants). */
     {FIX_CMD_QUANT, EST_RUNTIME_OLLAMA, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
      "ollama pull {ollama_model}"},
-    /* lms src/subcommands/get.ts: "append the quantization with @", e.g.
-    ** "lms get llama-3.1-8b@q4_k_m". */
+    /* lms src/subcommands/get.ts: a bare "owner/name" is an LM Studio Hub
+    ** artifact, so a Hugging Face repository goes in as its full URL; the
+    ** quantization is appended with "@" and matched case-insensitively
+    ** against the download options ("lms get
+    ** https://huggingface.co/<repo>@<quant>" in several projects' docs).
+    ** {gguf_repo} is the catalogued GGUF repository (seed/models.json). */
     {FIX_CMD_QUANT, EST_RUNTIME_LMSTUDIO, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
-     "lms get {model}@{quant_lower}"},
+     "lms get https://huggingface.co/{gguf_repo}@{quant_lower}"},
     /* vLLM: --quantization fp8 quantizes the checkpoint's weights at load
     ** (docs/configuration/conserving_memory.md; FLAGS.md "vLLM"). */
     {FIX_CMD_QUANT, EST_RUNTIME_VLLM, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT, " --quantization fp8"},
@@ -50,12 +55,14 @@ static const struct fix_command_row rows[] = {
 
     /* llama.cpp tools/server/README.md: -hf <user>/<model>[:quant] downloads
     ** from Hugging Face; -ngl defaults to auto with --fit on, so it is not
-    ** forced (FLAGS.md "llama.cpp", "Outdated"). Official GGUF repositories are
-    ** named "<repo>-GGUF" (e.g. Qwen/Qwen2.5-32B-Instruct-GGUF). */
+    ** forced (FLAGS.md "llama.cpp", "Outdated"). {gguf_repo} is the
+    ** catalogued GGUF repository of the model (seed/models.json gguf_repo:
+    ** Qwen/Qwen2.5-32B-Instruct-GGUF, bartowski/Meta-Llama-3.1-8B-Instruct-
+    ** GGUF), never guessed; without one, -m runs the local file. */
     {FIX_CMD_SERVE, EST_RUNTIME_LLAMACPP, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
      "llama-server -hf {gguf_repo}:{quant}{args}"},
     {FIX_CMD_SERVE, EST_RUNTIME_LLAMACPP, FIX_ANY, FIX_ANY, FIX_VAR_NO_REPO,
-     "llama-server -m model-{quant}.gguf{args}"},
+     "llama-server -m {model}-{quant}.gguf{args}"},
     /* mlx-lm mlx_lm/generate.py: --model <path or repo>, --max-kv-size N
     ** (rotating KV cache); --prompt defaults to "hello". */
     {FIX_CMD_SERVE, EST_RUNTIME_MLX, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
@@ -161,7 +168,7 @@ static const struct fix_command_row rows[] = {
     {FIX_CMD_ALT_LLAMACPP, FIX_ANY, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
      "llama-server -hf {gguf_repo}:{quant} -c {ctx}"},
     {FIX_CMD_ALT_LLAMACPP, FIX_ANY, FIX_ANY, FIX_ANY, FIX_VAR_NO_REPO,
-     "llama-server -m model-{quant}.gguf -c {ctx}"},
+     "llama-server -m {model}-{quant}.gguf -c {ctx}"},
 };
 
 #define ROWS (sizeof rows / sizeof rows[0])

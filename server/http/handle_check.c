@@ -522,6 +522,8 @@ static unsigned answer(const struct request *rq, const struct check_input *in, s
         in->model && in->model->ollama_quant_tag[0] ? in->model->ollama_quant_tag : NULL;
     names.ollama_quants =
         in->model && in->model->ollama_quants[0] ? in->model->ollama_quants : NULL;
+    names.gguf_repo = in->model && in->model->gguf_repo[0] ? in->model->gguf_repo : NULL;
+    names.gguf_quants = in->model && in->model->gguf_quants[0] ? in->model->gguf_quants : NULL;
     if (fix_plan_build(&in->est, &res, &names, &plan) != 0)
         return internal_error(rq, pb, out, "The fix plan could not be built");
     const char *error_id = fix_error_id(&in->est, &res);

@@ -31,6 +31,13 @@ struct catalog_model {
     /* The quants the library publishes under that tag, in its spelling,
     ** space-separated: "q4_K_M q8_0 fp16"; "" when none. */
     char ollama_quants[128];
+    /* The Hugging Face repository holding GGUF files of exactly this model,
+    ** which llama.cpp -hf and LM Studio can download: "owner/name", e.g.
+    ** "Qwen/Qwen2.5-32B-Instruct-GGUF"; "" when none is catalogued. */
+    char gguf_repo[128];
+    /* The quants that repository holds, canonical ids, space-separated:
+    ** "Q4_K_M Q8_0 bf16"; "" when none. */
+    char gguf_quants[256];
     struct est_model arch;
     json_t *doc;                   /* owned by the catalog: the API object */
 };
@@ -75,6 +82,10 @@ struct catalog {
     struct catalog_quant *quants;       size_t n_quants;
     struct catalog_error_page *errors;  size_t n_errors;
     struct catalog_signature *signatures; size_t n_signatures;
+    /* the signatures prepared for matcher_match_index() (core/matcher.h),
+    ** built once by catalog_load; matcher_storage is the malloc'd block it lives in */
+    void *matcher_storage;
+    struct matcher_index *matcher_index;
     /* the same ids as arrays of pointers, for text_suggest() */
     const char **model_ids, **hardware_ids, **quant_ids, **error_ids;
     int schema_version;

@@ -478,6 +478,93 @@ static int get_ollama_quants(const json_t *doc, struct catalog_model *out, char 
     return 0;
 }
 
+/* ---- GGUF repositories ---- */
+
+/* Whether s is "owner/name" as Hugging Face spells repository ids: one
+** slash, each part non-empty, of letters, digits, . _ - and not starting
+** with . or - (huggingface_hub validate_repo_id), so it can go into a shell
+** command as is. */
+static bool hf_repo_id(const char *s)
+{
+    const char *slash = strchr(s, '/');
+    if (!slash || strchr(slash + 1, '/'))
+        return false;
+    for (const char *p = s; *p; p++) {
+        char c = *p;
+        bool part_start = p == s || p == slash + 1;
+        if (p == slash)
+            continue;
+        if (part_start && (c == '.' || c == '-'))
+            return false;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return slash != s && slash[1] != '\0';
+}
+
+/* gguf_repo (string or null, "owner/name") and gguf_quants (the quants the
+** repository holds: canonical ids of GGUF quants, or bf16/fp16 for its
+** BF16/F16 files; no repeats): both set, or both null/absent. The list is
+** stored space-separated. */
+static int get_gguf_quants(const json_t *doc, struct catalog_model *out, char *err, size_t errlen)
+{
+    const json_t *v, *x;
+    size_t i, len = 0;
+    int rc;
+    if (get_text(doc, "gguf_repo", F_OPTIONAL | F_NULLABLE, out->gguf_repo,
+                 sizeof out->gguf_repo, err, errlen))
+        return -1;
+    if (out->gguf_repo[0] && !hf_repo_id(out->gguf_repo))
+        return fail(err, errlen,
+                    "gguf_repo \"%s\" is not a Hugging Face repository id \"owner/name\""
+                    " (letters, digits, . _ -), e.g. \"Qwen/Qwen2.5-32B-Instruct-GGUF\"",
+                    out->gguf_repo);
+    rc = field(doc, "gguf_quants", F_OPTIONAL | F_NULLABLE, &v, err, errlen);
+    if (rc < 0)
+        return -1;
+    if (!out->gguf_repo[0]) {
+        if (rc > 0)
+            return fail(err, errlen, "gguf_quants is set but gguf_repo is not");
+        return 0;
+    }
+    if (rc == 0 || !json_is_array(v) || json_array_size(v) == 0)
+        return fail(err, errlen,
+                    "gguf_quants must list the quants gguf_repo holds,"
+                    " e.g. [\"Q4_K_M\", \"Q8_0\", \"bf16\"]");
+    out->gguf_quants[0] = '\0';
+    json_array_foreach(v, i, x)
+    {
+        char what[40];
+        const char *s;
+        const struct est_quant *q;
+        size_t n;
+        snprintf(what, sizeof what, "gguf_quants[%zu]", i);
+        if (check_text(x, what, 0, SHORT_MAX, err, errlen))
+            return -1;
+        s = json_string_value(x);
+        q = est_quant_find(s);
+        if (!q || strcmp(q->id, s) != 0 ||
+            !(q->format == EST_QF_GGUF || strcmp(s, "bf16") == 0 || strcmp(s, "fp16") == 0))
+            return fail(err, errlen,
+                        "%s \"%s\" is not a GGUF quant id as the catalog spells it (Q4_K_M,"
+                        " IQ4_XS, Q8_0 ..., or bf16/fp16 for BF16/F16 files)",
+                        what, s);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(json_string_value(json_array_get(v, j)), s) == 0)
+                return fail(err, errlen, "%s \"%s\" is listed twice", what, s);
+        n = strlen(s);
+        if (len + (len ? 1 : 0) + n >= sizeof out->gguf_quants)
+            return fail(err, errlen, "gguf_quants is longer than %zu bytes",
+                        sizeof out->gguf_quants - 1);
+        if (len)
+            out->gguf_quants[len++] = ' ';
+        memcpy(out->gguf_quants + len, s, n + 1);
+        len += n;
+    }
+    return 0;
+}
+
 int seed_model_from_doc(const json_t *doc, struct catalog_model *out, char *err, size_t errlen)
 {
     struct est_model *a = &out->arch;
@@ -513,6 +600,7 @@ int seed_model_from_doc(const json_t *doc, struct catalog_model *out, char *err,
         get_u32(doc, "qk_rope_head_dim", opt, 0, &a->qk_rope_head_dim, err, errlen) ||
         get_text(doc, "ollama_tag", opt, out->ollama_tag, sizeof out->ollama_tag, err, errlen) ||
         get_ollama_quants(doc, out, err, errlen) ||
+        get_gguf_quants(doc, out, err, errlen) ||
         get_text(doc, "license", opt, NULL, SHORT_MAX, err, errlen) ||
         get_text(doc, "source", 0, NULL, SOURCE_MAX, err, errlen) ||
         get_date(doc, "last_verified", err, errlen))

@@ -286,6 +286,30 @@ START_TEST(test_catalog_load_finds_seeded_rows)
                       "%s", c.models[i].id);
     }
 
+    /* GGUF repositories (seed gguf_repo / gguf_quants): the official one,
+    ** a quantizer's for a model whose author publishes none, or none. */
+    const struct catalog_model *qwen32 = catalog_model_find(&c, "qwen2.5-32b-instruct");
+    ck_assert_ptr_nonnull(qwen32);
+    ck_assert_str_eq(qwen32->gguf_repo, "Qwen/Qwen2.5-32B-Instruct-GGUF");
+    ck_assert_str_eq(qwen32->gguf_quants, "Q3_K_M Q4_K_M Q5_K_M");
+    ck_assert_str_eq(qwen3->gguf_repo, "Qwen/Qwen3-8B-GGUF");
+    ck_assert_str_eq(qwen3->gguf_quants, "Q4_K_M Q8_0");
+    const struct catalog_model *llama8 = catalog_model_find(&c, "llama-3.1-8b-instruct");
+    ck_assert_ptr_nonnull(llama8);
+    ck_assert_str_eq(llama8->gguf_repo, "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF");
+    ck_assert_str_eq(oss->gguf_repo, "");
+    ck_assert_str_eq(oss->gguf_quants, "");
+    for (size_t i = 0; i < c.n_models; i++) {
+        ck_assert_ptr_nonnull(json_object_get(c.models[i].doc, "gguf_repo"));
+        ck_assert_msg((c.models[i].gguf_repo[0] != '\0') == (c.models[i].gguf_quants[0] != '\0'),
+                      "%s", c.models[i].id);
+        /* Never the guessed "<hf_repo>-GGUF" of an author who publishes none. */
+        ck_assert_msg(strncmp(c.models[i].gguf_repo, "meta-llama/", 11) != 0 &&
+                          strncmp(c.models[i].gguf_repo, "mistralai/", 10) != 0 &&
+                          strncmp(c.models[i].gguf_repo, "openai/", 7) != 0,
+                      "%s: %s", c.models[i].id, c.models[i].gguf_repo);
+    }
+
     const struct catalog_quant *q = catalog_quant_find(&c, "Q4_K_M");
     ck_assert_ptr_nonnull(q);
     ck_assert_str_eq(q->id, "Q4_K_M");
@@ -570,6 +594,47 @@ static const struct seed_case seed_cases[] = {
      "{\"items\":[" MODEL_ROW(",\"ollama_quant_tag\":\"test:1b-{quant}\","
                               "\"ollama_quants\":[\"q8_0\",\"fp16\",\"q8_0\"]") "]}",
      "ollama_quants[2] \"q8_0\" is listed twice"},
+    {"gguf repo ok", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"bartowski/Test-1B-Instruct-GGUF\","
+                              "\"gguf_quants\":[\"IQ4_XS\",\"Q4_K_M\",\"Q8_0\",\"bf16\"]") "]}",
+     NULL},
+    {"gguf repo null", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":null,\"gguf_quants\":null") "]}", NULL},
+    {"gguf repo without owner", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"Test-1B-GGUF\",\"gguf_quants\":[\"Q4_K_M\"]") "]}",
+     "gguf_repo \"Test-1B-GGUF\" is not a Hugging Face repository id \"owner/name\""},
+    {"gguf repo with tag", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test-GGUF:Q4_K_M\","
+                              "\"gguf_quants\":[\"Q4_K_M\"]") "]}",
+     "gguf_repo \"org/Test-GGUF:Q4_K_M\" is not a Hugging Face repository id"},
+    {"gguf repo url", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"https://huggingface.co/org/Test-GGUF\","
+                              "\"gguf_quants\":[\"Q4_K_M\"]") "]}",
+     "is not a Hugging Face repository id"},
+    {"gguf repo shell syntax", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test;id\",\"gguf_quants\":[\"Q4_K_M\"]") "]}",
+     "is not a Hugging Face repository id"},
+    {"gguf quants without repo", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_quants\":[\"Q4_K_M\"]") "]}",
+     "gguf_quants is set but gguf_repo is not"},
+    {"gguf repo without quants", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test-GGUF\",\"gguf_quants\":[]") "]}",
+     "gguf_quants must list the quants gguf_repo holds"},
+    {"gguf quants unknown", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test-GGUF\","
+                              "\"gguf_quants\":[\"Q4_K_M\",\"Q6_K_L\"]") "]}",
+     "gguf_quants[1] \"Q6_K_L\" is not a GGUF quant id as the catalog spells it"},
+    {"gguf quants spelling", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test-GGUF\",\"gguf_quants\":[\"q4_k_m\"]") "]}",
+     "gguf_quants[0] \"q4_k_m\" is not a GGUF quant id as the catalog spells it"},
+    {"gguf quants MLX", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test-GGUF\","
+                              "\"gguf_quants\":[\"mlx-4bit\"]") "]}",
+     "gguf_quants[0] \"mlx-4bit\" is not a GGUF quant id"},
+    {"gguf quants twice", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test-GGUF\","
+                              "\"gguf_quants\":[\"Q8_0\",\"Q8_0\"]") "]}",
+     "gguf_quants[1] \"Q8_0\" is listed twice"},
     {"unknown file", "extra.json", "{}", "seed/extra.json: unknown seed file"},
     {"not items", "hardware.json", "[]", "must be an object {\"items\": [...]}"},
 };

@@ -53,6 +53,9 @@ static const struct fix_names qwen_names = {
     .ollama_tag = "qwen2.5:32b",
     .ollama_quant_tag = "qwen2.5:32b-instruct-{quant}",
     .ollama_quants = OLLAMA_ALL_QUANTS,
+    /* seed/models.json: the official repository and the quants verified in it. */
+    .gguf_repo = "Qwen/Qwen2.5-32B-Instruct-GGUF",
+    .gguf_quants = "Q3_K_M Q4_K_M Q5_K_M",
 };
 static const struct fix_names llama_names = {
     .model_id = "llama-3.1-70b-instruct",
@@ -61,6 +64,9 @@ static const struct fix_names llama_names = {
     .ollama_quant_tag = "llama3.1:70b-instruct-{quant}",
     .ollama_quants = "q2_K q3_K_S q3_K_M q3_K_L q4_0 q4_K_S q4_K_M q5_0 q5_1 q5_K_S q5_K_M q6_K "
                      "q8_0 fp16",
+    /* meta-llama publishes no GGUF; seed/models.json names bartowski's. */
+    .gguf_repo = "bartowski/Meta-Llama-3.1-70B-Instruct-GGUF",
+    .gguf_quants = "Q3_K_L Q4_K_M Q8_0",
 };
 
 /* mistralai/Mixtral-8x7B-Instruct-v0.1 config.json (seed/models.json). */
@@ -112,6 +118,9 @@ static const struct fix_names qwen3_names = {
     .ollama_tag = "qwen3:8b",
     .ollama_quant_tag = "qwen3:8b-{quant}",
     .ollama_quants = "q4_K_M q8_0 fp16",
+    /* The official repository holds no Q3_K_M (seed/models.json). */
+    .gguf_repo = "Qwen/Qwen3-8B-GGUF",
+    .gguf_quants = "Q4_K_M Q8_0",
 };
 
 /* The seed scenario: qwen2.5-32b-instruct, mlx-8bit, 32768 tokens, Apple M1
@@ -526,8 +535,14 @@ START_TEST(test_fix_inline_model_without_repo)
     struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q8_0", 32768);
     struct fix_plan p = plan_for(&in, NULL);
     ck_assert_uint_ge(p.count, 2);
-    ck_assert_str_eq(p.steps[0].command, "llama-quantize model-F16.gguf model-Q4_K_M.gguf Q4_K_M\n"
+    ck_assert_str_eq(p.steps[0].command, "llama-quantize model-BF16.gguf model-Q4_K_M.gguf Q4_K_M\n"
                                          "llama-server -m model-Q4_K_M.gguf");
+    ck_assert_msg(NULL != strstr(p.steps[0].why,
+                                 " Make the file with llama.cpp from the model's Hugging Face "
+                                 "directory: python convert_hf_to_gguf.py <model dir> --outtype "
+                                 "bf16 --outfile model-BF16.gguf; then llama-quantize "
+                                 "model-BF16.gguf model-Q4_K_M.gguf Q4_K_M."),
+                  "%s", p.steps[0].why);
     ck_assert_str_eq(p.steps[1].command, "llama-server -m model-Q4_K_M.gguf -ctk q8_0 -ctv q8_0 "
                                          "-fa on");
 }
@@ -554,8 +569,8 @@ START_TEST(test_fix_offload_step_and_smaller_quant_when_nothing_fits)
     struct est_result cr = estimate(&c);
     char want[FIX_COMMAND_MAX];
     snprintf(want, sizeof want,
-             "llama-server -hf meta-llama/Llama-3.1-70B-Instruct-GGUF:Q4_K_M -ctk q8_0 -ctv q8_0 "
-             "-fa on -ngl %u",
+             "llama-server -hf bartowski/Meta-Llama-3.1-70B-Instruct-GGUF:Q4_K_M -ctk q8_0 "
+             "-ctv q8_0 -fa on -ngl %u",
              cr.gpu_layers_offloaded);
     ck_assert_str_eq(p.steps[ngl].command, want);
     ck_assert_int_eq(p.steps[ngl].verdict_after, EST_OFFLOAD);
@@ -566,10 +581,12 @@ START_TEST(test_fix_offload_step_and_smaller_quant_when_nothing_fits)
     r = estimate(&in);
     ck_assert_int_eq(r.verdict, EST_WONT_RUN);
     ck_assert_str_eq(fix_error_id(&in, &r), "llamacpp-cuda-cudamalloc-oom");
-    p = plan_for(&in, &llama_names);
+    struct fix_names ladder = llama_names;
+    ladder.gguf_quants = "Q2_K Q3_K_S Q3_K_M Q3_K_L Q4_K_M Q8_0";
+    p = plan_for(&in, &ladder);
     ck_assert_uint_ge(p.count, 1);
     ck_assert(starts_with(p.steps[0].command,
-                          "llama-server -hf meta-llama/Llama-3.1-70B-Instruct-GGUF:Q3_"));
+                          "llama-server -hf bartowski/Meta-Llama-3.1-70B-Instruct-GGUF:Q3_"));
     ck_assert_int_eq(p.steps[0].verdict_after, EST_OFFLOAD);
 }
 END_TEST
@@ -579,13 +596,125 @@ START_TEST(test_fix_lmstudio_commands)
     struct est_input in = rtx4090_input(EST_RUNTIME_LMSTUDIO, "Q8_0", 32768);
     struct fix_plan p = plan_for(&in, &qwen_names);
     ck_assert_uint_ge(p.count, 2);
-    ck_assert_str_eq(p.steps[0].command, "lms get qwen2.5-32b-instruct@q4_k_m");
+    ck_assert_str_eq(p.steps[0].command,
+                     "lms get https://huggingface.co/Qwen/Qwen2.5-32B-Instruct-GGUF@q4_k_m");
     struct est_input c = in;
     c.quant = est_quant_find("Q4_K_M");
     uint32_t n = est_max_context(&c);
     char want[FIX_COMMAND_MAX];
     snprintf(want, sizeof want, "lms load qwen2.5-32b-instruct --context-length %u", n);
     ck_assert_str_eq(p.steps[1].command, want);
+}
+END_TEST
+
+/* Without a catalogued GGUF repository no repository name is guessed
+** ("meta-llama/Llama-3.1-70B-Instruct-GGUF" does not exist): llama.cpp runs
+** a local file and the why says how to make it from hf_repo. */
+START_TEST(test_fix_no_gguf_repo_runs_a_local_file)
+{
+    struct fix_names n = llama_names;
+    n.gguf_repo = NULL;
+    n.gguf_quants = NULL;
+    struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q8_0", 8192);
+    in.model = llama70();
+    struct fix_plan p = plan_for(&in, &n);
+    ck_assert_uint_ge(p.count, 1);
+    ck_assert_str_eq(p.steps[0].command,
+                     "llama-quantize llama-3.1-70b-instruct-BF16.gguf "
+                     "llama-3.1-70b-instruct-Q4_K_M.gguf Q4_K_M\n"
+                     "llama-server -m llama-3.1-70b-instruct-Q4_K_M.gguf");
+    ck_assert_msg(NULL != strstr(p.steps[0].why,
+                                 " No GGUF repository of this model is catalogued, so make the "
+                                 "file with llama.cpp: hf download meta-llama/Llama-3.1-70B-"
+                                 "Instruct --local-dir llama-3.1-70b-instruct; python "
+                                 "convert_hf_to_gguf.py llama-3.1-70b-instruct --outtype bf16 "
+                                 "--outfile llama-3.1-70b-instruct-BF16.gguf; then llama-quantize "
+                                 "llama-3.1-70b-instruct-BF16.gguf "
+                                 "llama-3.1-70b-instruct-Q4_K_M.gguf Q4_K_M."),
+                  "%s", p.steps[0].why);
+    for (size_t i = 0; i < p.count; i++) {
+        ck_assert(NULL == strstr(p.steps[i].command, "-hf "));
+        ck_assert(NULL == strstr(p.steps[i].command, "GGUF"));
+        /* said once, on the first step that runs the file */
+        ck_assert(0 == i || NULL == strstr(p.steps[i].why, "convert_hf_to_gguf"));
+    }
+
+    /* LM Studio: nothing to download from, so no lms get at all. */
+    in.runtime = EST_RUNTIME_LMSTUDIO;
+    p = plan_for(&in, &n);
+    for (size_t i = 0; i < p.count; i++)
+        ck_assert_msg(NULL == strstr(p.steps[i].command, "lms get"), "%s", p.steps[i].command);
+
+    /* MLX's llama.cpp alternative takes the same local route. */
+    struct est_input m = seed_input();
+    struct fix_names q = qwen_names;
+    q.gguf_repo = NULL;
+    q.gguf_quants = NULL;
+    p = plan_for(&m, &q);
+    const struct fix_step *last = &p.steps[p.count - 1];
+    ck_assert(starts_with(last->command, "llama-server -m qwen2.5-32b-instruct-Q4_K_M.gguf -c "));
+    ck_assert(NULL != strstr(last->why, "hf download Qwen/Qwen2.5-32B-Instruct --local-dir "
+                                        "qwen2.5-32b-instruct;"));
+}
+END_TEST
+
+/* A quant the repository does not hold is never named with it:
+** Qwen/Qwen3-8B-GGUF has Q4_K_M and Q8_0, no Q3_K_M or Q5_K_M. */
+START_TEST(test_fix_gguf_quant_missing_from_repo_is_never_named)
+{
+    struct est_model q3 = {0};
+    /* Qwen/Qwen3-8B config.json (seed/models.json). */
+    q3.params = 8190735360ull;
+    q3.num_hidden_layers = 36;
+    q3.hidden_size = 4096;
+    q3.num_attention_heads = 32;
+    q3.num_key_value_heads = 8;
+    q3.head_dim = 128;
+    q3.intermediate_size = 12288;
+    q3.vocab_size = 151936;
+    q3.max_position_embeddings = 40960;
+    static const enum est_runtime rts[] = {EST_RUNTIME_LLAMACPP, EST_RUNTIME_LMSTUDIO};
+    static const double gib[] = {4, 6, 8, 10, 12};
+    bool named_q4 = false;
+    for (size_t r = 0; r < sizeof rts / sizeof rts[0]; r++)
+        for (size_t g = 0; g < sizeof gib / sizeof gib[0]; g++) {
+            struct est_input in = rtx4090_input(rts[r], "Q8_0", 32768);
+            in.model = q3;
+            in.device.memory_gib = gib[g];
+            struct est_result res = estimate(&in);
+            if (EST_RUNS == res.verdict)
+                continue;
+            struct fix_plan p = plan_for(&in, &qwen3_names);
+            for (size_t i = 0; i < p.count; i++) {
+                const char *c = p.steps[i].command;
+                static const char hf_at[] = "-hf Qwen/Qwen3-8B-GGUF:";
+                static const char lms_at[] = "lms get https://huggingface.co/Qwen/Qwen3-8B-GGUF@";
+                const char *hf = strstr(c, hf_at);
+                const char *lms = strstr(c, lms_at);
+                if (NULL != hf) {
+                    const char *tag = hf + strlen(hf_at);
+                    ck_assert_msg(starts_with(tag, "Q4_K_M") || starts_with(tag, "Q8_0"), "%s", c);
+                    named_q4 = named_q4 || starts_with(tag, "Q4_K_M");
+                }
+                if (NULL != lms) {
+                    const char *tag = lms + strlen(lms_at);
+                    ck_assert_msg(0 == strcmp(tag, "q4_k_m") || 0 == strcmp(tag, "q8_0"), "%s", c);
+                }
+                ck_assert_msg(NULL == strstr(c, "Q3_") && NULL == strstr(c, "q3_") &&
+                                  NULL == strstr(c, "Q5_") && NULL == strstr(c, "IQ") &&
+                                  NULL == strstr(c, "Q2_") && NULL == strstr(c, "-m "),
+                              "%s", c);
+            }
+        }
+    ck_assert(named_q4);
+
+    /* On 6 GiB the repository's Q4_K_M, not an unpublished Q3_K_M. */
+    struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q8_0", 4096);
+    in.model = q3;
+    in.device.memory_gib = 6;
+    struct fix_plan p = plan_for(&in, &qwen3_names);
+    ck_assert_uint_ge(p.count, 1);
+    ck_assert_str_eq(p.steps[0].command, "llama-server -hf Qwen/Qwen3-8B-GGUF:Q4_K_M");
 }
 END_TEST
 
@@ -844,6 +973,8 @@ static Suite *fixes_suite(void)
     tcase_add_test(tc, test_fix_error_id_null_unless_wont_run);
     tcase_add_test(tc, test_fix_plan_bad_arguments);
     tcase_add_test(tc, test_fix_names_with_shell_syntax_are_not_used);
+    tcase_add_test(tc, test_fix_no_gguf_repo_runs_a_local_file);
+    tcase_add_test(tc, test_fix_gguf_quant_missing_from_repo_is_never_named);
     tcase_add_test(tc, test_fix_expand_slots);
     tcase_add_test(tc, test_fix_command_table_is_current);
     suite_add_tcase(s, tc);
