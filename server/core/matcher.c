@@ -38,10 +38,14 @@
 ** Cost: the log is tokenised once per MATCHER_CHUNK signatures; a window is
 ** only scored when its first line holds one of the signature's key words (its
 ** heaviest words), so long logs of unrelated lines cost little. Weights cost
-** one pass over all signature tokens per chunk.
+** one pass over all signature tokens per chunk. A prepared index
+** (matcher_index_build) does the weighting once and keeps every signature's
+** tokens, so matcher_match_index only reads the log (once per
+** MATCHER_INDEX_CHUNK signatures).
 */
 #include "core/matcher.h"
 
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -53,6 +57,9 @@
 #define MATCHER_SIG_TOKENS 128
 /* Signatures scored per pass over the log. */
 #define MATCHER_CHUNK 16
+/* Signatures scored per pass over the log with a prepared index (only their
+** per-call state is on the stack). The chunk size does not change results. */
+#define MATCHER_INDEX_CHUNK 128
 /* Key words per signature: a window must start on a line holding one. */
 #define MATCHER_KEYS 8
 /* Bits of the per-line word filter. */
@@ -90,9 +97,9 @@ struct sig_tokens {
     double total;    /* sum of weights */
 };
 
-/* What a pass keeps per signature between log lines. */
+/* What is known of a signature before any log is read. */
 struct sig_state {
-    const struct matcher_signature *sig;
+    struct matcher_signature sig;
     bool usable;                        /* has a word to be recognised by */
     uint16_t df[MATCHER_SIG_TOKENS];    /* pages using each token's term */
     uint32_t term_hash[MATCHER_SIG_TOKENS]; /* word hash (0 for other tokens) */
@@ -100,11 +107,25 @@ struct sig_state {
     size_t count;                           /* tokens */
     uint32_t key_hash[MATCHER_KEYS];
     unsigned keys;
+    const struct sig_tokens *st;        /* weighed tokens (prepared index), or NULL */
+};
+
+/* What a pass keeps per signature between log lines. */
+struct sig_best {
     double best;                        /* best score so far */
     size_t best_off;                    /* its window's first line */
     size_t best_from, best_to;          /* token range it matched */
     unsigned best_lines;                /* its window length */
     size_t last_start;                  /* last window start scored (+1; 0 = none) */
+};
+
+/* A prepared index: the header of the caller's storage, followed by the
+** sig_state and sig_tokens arrays. */
+struct matcher_index {
+    size_t n_sigs;
+    size_t n_pages;
+    struct sig_state *ss;
+    struct sig_tokens *st;
 };
 
 /* One page's best signature so far. */
@@ -481,7 +502,7 @@ static double share(double matched, double total)
 ** lines, worth share x (0.5 + 0.5 x its part of the signature's weight).
 ** Keeps the best in *ss. */
 static void score_start(const char *log, size_t log_len, size_t off, const struct sig_tokens *st,
-                        struct sig_state *ss)
+                        struct sig_best *ss)
 {
     double v = share(window_score(log, log_len, off, st->window, st, 0, st->count), st->total);
     if (v > ss->best + MATCHER_SCORE_EPSILON) {
@@ -553,12 +574,8 @@ static void chunk_init(const struct matcher_signature *sigs, size_t n_sigs, size
     struct sig_tokens st;
     for (size_t c = 0; c < n_ss; c++) {
         const struct matcher_signature *sig = &sigs[start + c];
-        ss[c].sig = sig;
-        ss[c].best = 0.0;
-        ss[c].best_off = 0;
-        ss[c].best_from = ss[c].best_to = 0;
-        ss[c].best_lines = 0;
-        ss[c].last_start = 0;
+        ss[c].sig = *sig;
+        ss[c].st = NULL;
         ss[c].keys = 0;
         ss[c].count = 0;
         ss[c].usable = false;
@@ -614,7 +631,7 @@ static void chunk_init(const struct matcher_signature *sigs, size_t n_sigs, size
     for (size_t c = 0; c < n_ss; c++) {
         if (!ss[c].usable)
             continue;
-        sig_tokenize(ss[c].sig->text, &st);
+        sig_tokenize(ss[c].sig.text, &st);
         sig_weigh(&st, ss[c].df, n_pages);
         bool picked[MATCHER_SIG_TOKENS] = {false};
         for (unsigned line = 0; line < st.lines; line++) {
@@ -642,6 +659,17 @@ static void chunk_init(const struct matcher_signature *sigs, size_t n_sigs, size
             }
         }
     }
+}
+
+/* The weighed tokens of a signature: the prepared ones, or cut into scratch. */
+static const struct sig_tokens *sig_tokens_of(const struct sig_state *ss, size_t n_pages,
+                                              struct sig_tokens *scratch)
+{
+    if (NULL != ss->st)
+        return ss->st;
+    sig_tokenize(ss->sig.text, scratch);
+    sig_weigh(scratch, ss->df, n_pages);
+    return scratch;
 }
 
 /* Whether the per-line filter bits hold one of the signature's key words. */
@@ -695,10 +723,13 @@ static void hits_add(struct page_hit *hits, size_t *count, const struct page_hit
 /* Score one chunk of signatures: one pass over the log lines; every line
 ** holding a key word of a signature starts windows for it (and so do the
 ** lines just before it, up to the window length). */
-static void score_chunk(const char *log, size_t log_len, size_t n_pages, struct sig_state *ss,
-                        size_t n_ss, struct page_hit *found, size_t *n_found)
+static void score_chunk(const char *log, size_t log_len, size_t n_pages,
+                        const struct sig_state *ss, struct sig_best *sb, size_t n_ss,
+                        struct page_hit *found, size_t *n_found)
 {
-    struct sig_tokens st;
+    struct sig_tokens scratch;
+    const struct sig_tokens *st;
+    memset(sb, 0, n_ss * sizeof *sb);
     size_t recent[MATCHER_WINDOW_MAX]; /* offsets of the last non-blank lines, newest last */
     size_t n_recent = 0;
     for (size_t off = 0; off < log_len;) {
@@ -723,46 +754,38 @@ static void score_chunk(const char *log, size_t log_len, size_t n_pages, struct 
             for (size_t k = 0; k < n_ss; k++) {
                 if (!ss[k].usable || !line_has_key(bits, &ss[k]))
                     continue;
-                sig_tokenize(ss[k].sig->text, &st);
-                sig_weigh(&st, ss[k].df, n_pages);
+                st = sig_tokens_of(&ss[k], n_pages, &scratch);
                 /* Windows of this signature's length that contain this line,
                 ** each scored once. */
-                size_t first = n_recent > st.window ? n_recent - st.window : 0;
+                size_t first = n_recent > st->window ? n_recent - st->window : 0;
                 for (size_t r = first; r < n_recent; r++) {
-                    if (0 != ss[k].last_start && recent[r] < ss[k].last_start)
+                    if (0 != sb[k].last_start && recent[r] < sb[k].last_start)
                         continue;
-                    score_start(log, log_len, recent[r], &st, &ss[k]);
-                    ss[k].last_start = recent[r] + 1;
+                    score_start(log, log_len, recent[r], st, &sb[k]);
+                    sb[k].last_start = recent[r] + 1;
                 }
             }
         }
         off = end + 1;
     }
     for (size_t k = 0; k < n_ss; k++) {
-        if (!ss[k].usable || ss[k].best < MATCHER_MIN_SCORE)
+        if (!ss[k].usable || sb[k].best < MATCHER_MIN_SCORE)
             continue;
-        sig_tokenize(ss[k].sig->text, &st);
-        sig_weigh(&st, ss[k].df, n_pages);
-        struct page_hit h = {.page = ss[k].sig->page,
-                             .score = ss[k].best,
-                             .sig_weight = st.total,
-                             .root_rank = ss[k].sig->root_rank};
-        best_line(log, log_len, ss[k].best_off, ss[k].best_lines, &st, ss[k].best_from,
-                  ss[k].best_to, &h.line_offset, &h.line_length);
+        st = sig_tokens_of(&ss[k], n_pages, &scratch);
+        struct page_hit h = {.page = ss[k].sig.page,
+                             .score = sb[k].best,
+                             .sig_weight = st->total,
+                             .root_rank = ss[k].sig.root_rank};
+        best_line(log, log_len, sb[k].best_off, sb[k].best_lines, st, sb[k].best_from,
+                  sb[k].best_to, &h.line_offset, &h.line_length);
         hits_add(found, n_found, &h);
     }
 }
 
-size_t matcher_match(const char *log, size_t log_len, const struct matcher_signature *sigs,
-                     size_t n_sigs, struct matcher_hit *hits, size_t max_hits)
+/* Distinct pages of the signatures that have a text. */
+static size_t count_pages(const struct matcher_signature *sigs, size_t n_sigs)
 {
-    struct page_hit found[MATCHER_MAX_PAGES];
-    struct sig_state ss[MATCHER_CHUNK];
-    size_t n_found = 0;
-    if (NULL == log || NULL == sigs || NULL == hits || 0 == max_hits || 0 == log_len)
-        return 0;
-
-    size_t n_pages = 0; /* distinct pages */
+    size_t n_pages = 0;
     for (size_t j = 0; j < n_sigs; j++) {
         bool seen = NULL == sigs[j].text;
         for (size_t k = 0; k < j && !seen; k++)
@@ -770,14 +793,13 @@ size_t matcher_match(const char *log, size_t log_len, const struct matcher_signa
         if (!seen)
             n_pages++;
     }
+    return n_pages;
+}
 
-    for (size_t start = 0; start < n_sigs; start += MATCHER_CHUNK) {
-        size_t n_ss = n_sigs - start < MATCHER_CHUNK ? n_sigs - start : MATCHER_CHUNK;
-        chunk_init(sigs, n_sigs, start, n_ss, n_pages, ss);
-        score_chunk(log, log_len, n_pages, ss, n_ss, found, &n_found);
-    }
-
-    /* Selection of the best max_hits, in order. */
+/* Copy the best max_hits of found[0..n_found) into hits, best first. */
+static size_t hits_select(struct page_hit *found, size_t n_found, struct matcher_hit *hits,
+                          size_t max_hits)
+{
     size_t written = 0;
     while (written < max_hits && n_found > 0) {
         size_t best = 0;
@@ -792,4 +814,91 @@ size_t matcher_match(const char *log, size_t log_len, const struct matcher_signa
         found[best] = found[--n_found];
     }
     return written;
+}
+
+size_t matcher_match(const char *log, size_t log_len, const struct matcher_signature *sigs,
+                     size_t n_sigs, struct matcher_hit *hits, size_t max_hits)
+{
+    struct page_hit found[MATCHER_MAX_PAGES];
+    struct sig_state ss[MATCHER_CHUNK];
+    struct sig_best sb[MATCHER_CHUNK];
+    size_t n_found = 0;
+    if (NULL == log || NULL == sigs || NULL == hits || 0 == max_hits || 0 == log_len)
+        return 0;
+
+    size_t n_pages = count_pages(sigs, n_sigs);
+    for (size_t start = 0; start < n_sigs; start += MATCHER_CHUNK) {
+        size_t n_ss = n_sigs - start < MATCHER_CHUNK ? n_sigs - start : MATCHER_CHUNK;
+        chunk_init(sigs, n_sigs, start, n_ss, n_pages, ss);
+        score_chunk(log, log_len, n_pages, ss, sb, n_ss, found, &n_found);
+    }
+    return hits_select(found, n_found, hits, max_hits);
+}
+
+/* Offsets of the index's arrays in its storage, each aligned for any type. */
+static size_t index_align(size_t n)
+{
+    size_t a = alignof(max_align_t);
+    return (n + a - 1) / a * a;
+}
+
+size_t matcher_index_bytes(size_t n_sigs)
+{
+    size_t per = sizeof(struct sig_state) + sizeof(struct sig_tokens);
+    size_t head = index_align(sizeof(struct matcher_index));
+    if (n_sigs > (SIZE_MAX - 2 * alignof(max_align_t) - head) / per)
+        return 0;
+    return head + index_align(n_sigs * sizeof(struct sig_state)) +
+           n_sigs * sizeof(struct sig_tokens);
+}
+
+int matcher_index_build(const struct matcher_signature *sigs, size_t n_sigs, void *storage,
+                        size_t storage_bytes, struct matcher_index **out)
+{
+    size_t need = matcher_index_bytes(n_sigs);
+    if (NULL == out)
+        return -1;
+    *out = NULL;
+    if ((NULL == sigs && n_sigs > 0) || NULL == storage || 0 == need || storage_bytes < need ||
+        0 != (uintptr_t)storage % alignof(max_align_t))
+        return -1;
+    unsigned char *base = storage;
+    struct matcher_index *idx = storage;
+    size_t head = index_align(sizeof(struct matcher_index));
+    idx->n_sigs = n_sigs;
+    idx->n_pages = count_pages(sigs, n_sigs);
+    idx->ss = (struct sig_state *)(void *)(base + head);
+    idx->st = (struct sig_tokens *)(void *)(base + head +
+                                            index_align(n_sigs * sizeof(struct sig_state)));
+    for (size_t start = 0; start < n_sigs; start += MATCHER_CHUNK) {
+        size_t n_ss = n_sigs - start < MATCHER_CHUNK ? n_sigs - start : MATCHER_CHUNK;
+        chunk_init(sigs, n_sigs, start, n_ss, idx->n_pages, idx->ss + start);
+    }
+    for (size_t k = 0; k < n_sigs; k++) {
+        struct sig_tokens *st = &idx->st[k];
+        memset(st, 0, sizeof *st);
+        if (NULL != idx->ss[k].sig.text) {
+            sig_tokenize(idx->ss[k].sig.text, st);
+            sig_weigh(st, idx->ss[k].df, idx->n_pages);
+        }
+        idx->ss[k].st = st;
+    }
+    *out = idx;
+    return 0;
+}
+
+size_t matcher_match_index(const char *log, size_t log_len, const struct matcher_index *idx,
+                           struct matcher_hit *hits, size_t max_hits)
+{
+    struct page_hit found[MATCHER_MAX_PAGES];
+    struct sig_best sb[MATCHER_INDEX_CHUNK];
+    size_t n_found = 0;
+    if (NULL == log || NULL == idx || NULL == hits || 0 == max_hits || 0 == log_len)
+        return 0;
+    for (size_t start = 0; start < idx->n_sigs; start += MATCHER_INDEX_CHUNK) {
+        size_t n_ss = idx->n_sigs - start < MATCHER_INDEX_CHUNK ? idx->n_sigs - start
+                                                                : MATCHER_INDEX_CHUNK;
+        score_chunk(log, log_len, idx->n_pages, idx->ss + start, sb, n_ss, found, &n_found);
+    }
+    return hits_select(found, n_found, hits, max_hits);
 }

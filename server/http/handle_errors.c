@@ -203,25 +203,8 @@ unsigned handle_errors_match(const struct request *rq, struct response *out)
         return response_problem(out, &pb);
 
     const struct catalog *c = rq->catalog;
-    struct matcher_signature *sigs = NULL;
-    if (c->n_signatures > 0) {
-        sigs = malloc(c->n_signatures * sizeof *sigs);
-        if (NULL == sigs)
-            return response_json(out, 500, NULL);
-    }
-    size_t n_sigs = 0;
-    for (size_t i = 0; i < c->n_signatures; i++) {
-        const struct catalog_signature *s = &c->signatures[i];
-        if (s->page >= c->n_errors || NULL == s->text)
-            continue;
-        sigs[n_sigs].page = s->page;
-        sigs[n_sigs].text = s->text;
-        sigs[n_sigs].root_rank = c->errors[s->page].root_cause_rank;
-        n_sigs++;
-    }
     struct matcher_hit hits[ERRORS_MATCH_MAX];
-    size_t n_hits = matcher_match(text, len, sigs, n_sigs, hits, ERRORS_MATCH_MAX);
-    free(sigs);
+    size_t n_hits = matcher_match_index(text, len, c->matcher_index, hits, ERRORS_MATCH_MAX);
 
     json_t *items = json_array();
     json_t *doc = json_object();

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/matcher.h"
 #include "../core/textutil.h"
 #include "database.h"
 #include "migrate.h"
@@ -215,6 +216,38 @@ static const char **id_array(const void *rows, size_t n, size_t sz, size_t off)
     return ids;
 }
 
+/* Prepare the knowledge base's signatures for matching, once: the matcher
+** index lives in c->matcher_storage and points at the signature texts. */
+static int build_matcher_index(struct catalog *c, char *err, size_t errlen)
+{
+    size_t n_sigs = 0;
+    struct matcher_signature *sigs;
+    sigs = malloc((c->n_signatures ? c->n_signatures : 1) * sizeof *sigs);
+    if (!sigs) {
+        fail(err, errlen, "catalog: out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_signatures; i++) {
+        const struct catalog_signature *s = &c->signatures[i];
+        if (s->page >= c->n_errors || !s->text)
+            continue;
+        sigs[n_sigs].page = s->page;
+        sigs[n_sigs].text = s->text;
+        sigs[n_sigs].root_rank = c->errors[s->page].root_cause_rank;
+        n_sigs++;
+    }
+    size_t bytes = matcher_index_bytes(n_sigs);
+    c->matcher_storage = bytes ? malloc(bytes) : NULL;
+    if (!c->matcher_storage ||
+        matcher_index_build(sigs, n_sigs, c->matcher_storage, bytes, &c->matcher_index)) {
+        free(sigs);
+        fail(err, errlen, "catalog: cannot prepare %zu error signatures for matching", n_sigs);
+        return -1;
+    }
+    free(sigs);
+    return 0;
+}
+
 int catalog_load(const char *db_path, struct catalog *out, char *err, size_t errlen)
 {
     sqlite3 *db;
@@ -254,6 +287,8 @@ int catalog_load(const char *db_path, struct catalog *out, char *err, size_t err
         fail(err, errlen, "catalog: out of memory");
         goto fail;
     }
+    if (build_matcher_index(out, err, errlen))
+        goto fail;
     out->schema_version = version;
     database_close(db);
     return 0;
@@ -286,6 +321,7 @@ void catalog_free(struct catalog *c)
     free(c->hardware_ids);
     free(c->quant_ids);
     free(c->error_ids);
+    free(c->matcher_storage);
     memset(c, 0, sizeof *c);
 }
 

@@ -122,27 +122,42 @@ int fuzz_matcher_one(const uint8_t *data, size_t size)
 {
     if (NULL == sigs && 0 != init())
         fuzz_fail(TARGET, "no signatures (init failed)");
+    const struct catalog *cat = fuzz_catalog();
+    if (NULL == cat->matcher_index)
+        fuzz_fail(TARGET, "the catalog has no matcher index");
     const char *log = (const char *)data;
     struct matcher_hit hits[MAX_HITS];
-    size_t n = matcher_match(log, size, sigs, n_sigs, hits, MAX_HITS);
+    size_t n = matcher_match_index(log, size, cat->matcher_index, hits, MAX_HITS);
     check_hits(log, size, hits, n, MAX_HITS);
-    /* A call costs milliseconds whatever the log (the signature weights are
-    ** computed per call), so the checks that repeat it run only when there is
-    ** something to compare: hits, or the empty text the handler refuses. */
+
+    /* fewer slots: the same best hits, in the same order */
+    struct matcher_hit few[3];
+    size_t n_few = matcher_match_index(log, size, cat->matcher_index, few, 3);
+    check_hits(log, size, few, n_few, 3);
+    if (n_few != (n < 3 ? n : 3))
+        fuzz_fail(TARGET, "%zu hits with 3 slots, %zu with %d", n_few, n, MAX_HITS);
+    for (size_t i = 0; i < n_few; i++)
+        if (few[i].page != hits[i].page)
+            fuzz_fail(TARGET, "hit %zu is page %zu with 3 slots, %zu with %d", i, few[i].page,
+                      hits[i].page, MAX_HITS);
+
+    /* Without the index the signature weights are computed per call (it
+    ** costs milliseconds), so the two are compared only when there are hits:
+    ** the same hits, to the bit. */
     if (0 != n) {
-        /* fewer slots: the same best hits, in the same order */
-        struct matcher_hit few[3];
-        size_t n_few = matcher_match(log, size, sigs, n_sigs, few, 3);
-        check_hits(log, size, few, n_few, 3);
-        if (n_few != (n < 3 ? n : 3))
-            fuzz_fail(TARGET, "%zu hits with 3 slots, %zu with %d", n_few, n, MAX_HITS);
-        for (size_t i = 0; i < n_few; i++)
-            if (few[i].page != hits[i].page)
-                fuzz_fail(TARGET, "hit %zu is page %zu with 3 slots, %zu with %d", i, few[i].page,
-                          hits[i].page, MAX_HITS);
+        struct matcher_hit plain[MAX_HITS];
+        size_t n_plain = matcher_match(log, size, sigs, n_sigs, plain, MAX_HITS);
+        if (n_plain != n)
+            fuzz_fail(TARGET, "%zu hits without the index, %zu with it", n_plain, n);
+        for (size_t i = 0; i < n; i++)
+            if (plain[i].page != hits[i].page || plain[i].score != hits[i].score ||
+                plain[i].line_offset != hits[i].line_offset ||
+                plain[i].line_length != hits[i].line_length)
+                fuzz_fail(TARGET, "hit %zu differs without the index (page %zu, %g) and with it"
+                          " (page %zu, %g)", i, plain[i].page, plain[i].score, hits[i].page,
+                          hits[i].score);
     }
-    if (0 != n || 0 == size)
-        run_handler(fuzz_catalog(), log, size);
+    run_handler(cat, log, size);
     return (int)n;
 }
 

@@ -455,6 +455,134 @@ START_TEST(test_matcher_error_after_long_noise)
 }
 END_TEST
 
+/* Same hits, field for field, from matcher_match and matcher_match_index. */
+static void assert_same_hits(const char *log, size_t len, const struct matcher_index *idx,
+                             size_t max_hits)
+{
+    struct matcher_hit plain[32], fast[32];
+    size_t n_plain = matcher_match(log, len, kb, n_kb, plain, max_hits);
+    size_t n_fast = matcher_match_index(log, len, idx, fast, max_hits);
+    ck_assert_uint_eq(n_fast, n_plain);
+    for (size_t i = 0; i < n_plain; i++) {
+        ck_assert_uint_eq(fast[i].page, plain[i].page);
+        ck_assert(fast[i].score == plain[i].score); /* the same arithmetic, to the bit */
+        ck_assert_uint_eq(fast[i].line_offset, plain[i].line_offset);
+        ck_assert_uint_eq(fast[i].line_length, plain[i].line_length);
+    }
+}
+
+static struct matcher_index *build_kb_index(void **storage)
+{
+    size_t bytes = matcher_index_bytes(n_kb);
+    ck_assert_uint_gt(bytes, 0);
+    *storage = malloc(bytes);
+    ck_assert_ptr_nonnull(*storage);
+    struct matcher_index *idx = NULL;
+    ck_assert_int_eq(matcher_index_build(kb, n_kb, *storage, bytes, &idx), 0);
+    ck_assert_ptr_nonnull(idx);
+    return idx;
+}
+
+START_TEST(test_matcher_index_same_hits_as_match)
+{
+    void *storage;
+    struct matcher_index *idx = build_kb_index(&storage);
+    static const char binary[] = "\xff\xfe ggml_metal \x00 MiB\n\x80"; /* not UTF-8, a NUL */
+    const char *const logs[] = {
+        cuda_log,
+        "ggml_metal_buffer_init: error: failed to allocate buffer, size = 20480.00 MiB\n"
+        "alloc_tensor_range: failed to allocate MTL0 buffer of size 21474836480\n",
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.96 GiB.\r\n",
+        "ValueError: No available memory for the cache blocks. Try increasing "
+        "`gpu_memory_utilization` when initializing the engine.",
+        "Out of memory: Killed process 4242 (llama-server)\n",
+        "error loading model: unable to allocate CUDA0 buffer\nFailed to load the model\n",
+        "out of memory!",
+        "hello world\n\n\n",
+        binary,
+    };
+    size_t n_hit_logs = 0;
+    for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
+        size_t len = binary == logs[i] ? sizeof binary - 1 : strlen(logs[i]);
+        struct matcher_hit h[1];
+        n_hit_logs += 0 != matcher_match_index(logs[i], len, idx, h, 1);
+        for (size_t max = 1; max <= 32; max *= 4)
+            assert_same_hits(logs[i], len, idx, max);
+    }
+    ck_assert_uint_ge(n_hit_logs, 5); /* the comparison covers real hits */
+
+    /* Every signature as a log, and all of them in one log. */
+    static char all[16384];
+    size_t all_len = 0;
+    for (size_t i = 0; i < n_kb; i++) {
+        assert_same_hits(kb[i].text, strlen(kb[i].text), idx, 32);
+        all_len += (size_t)snprintf(all + all_len, sizeof all - all_len, "%s\n", kb[i].text);
+        ck_assert_uint_lt(all_len, sizeof all);
+    }
+    assert_same_hits(all, all_len, idx, 32);
+    assert_same_hits(all, all_len, idx, 3);
+
+    /* Garbage: random bytes, digits, line breaks and pieces of signatures. */
+    static char log[1024];
+    unsigned long seed = 12345;
+    for (int round = 0; round < 40; round++) {
+        size_t len = 0;
+        while (len < sizeof log - 300) {
+            seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+            unsigned r = (unsigned)(seed >> 33);
+            if (0 == r % 7 && len > (size_t)(round % 20) * 40)
+                break;
+            switch (r % 5) {
+            case 0: { /* a piece of a signature */
+                const char *t = kb[(r >> 3) % n_kb].text;
+                size_t tl = strlen(t), from = (r >> 8) % tl, n = 1 + (r >> 16) % 120;
+                if (n > tl - from)
+                    n = tl - from;
+                memcpy(log + len, t + from, n);
+                len += n;
+                break;
+            }
+            case 1:
+                log[len++] = (char)(r >> 8);
+                break;
+            case 2:
+                len += (size_t)snprintf(log + len, sizeof log - len, " %u.%02u MiB ", r >> 20,
+                                        (r >> 4) % 100);
+                break;
+            case 3:
+                log[len++] = (r >> 8) % 2 ? '\n' : '\r';
+                break;
+            default:
+                log[len++] = ' ';
+            }
+        }
+        assert_same_hits(log, len, idx, 1 + (size_t)round % 20);
+    }
+    free(storage);
+}
+END_TEST
+
+START_TEST(test_matcher_index_refuses_bad_storage)
+{
+    size_t bytes = matcher_index_bytes(n_kb);
+    ck_assert_uint_gt(bytes, matcher_index_bytes(1));
+    ck_assert_uint_eq(matcher_index_bytes((size_t)-1), 0);
+    char *storage = malloc(bytes + 1);
+    ck_assert_ptr_nonnull(storage);
+    struct matcher_index *idx = (struct matcher_index *)storage;
+    ck_assert_int_eq(matcher_index_build(kb, n_kb, storage, bytes - 1, &idx), -1);
+    ck_assert_ptr_null(idx);
+    ck_assert_int_eq(matcher_index_build(kb, n_kb, storage + 1, bytes, &idx), -1);
+    ck_assert_int_eq(matcher_index_build(NULL, n_kb, storage, bytes, &idx), -1);
+    /* an empty set matches nothing */
+    ck_assert_int_eq(matcher_index_build(kb, 0, storage, bytes, &idx), 0);
+    struct matcher_hit h[4];
+    ck_assert_uint_eq(matcher_match_index(cuda_log, strlen(cuda_log), idx, h, 4), 0);
+    ck_assert_uint_eq(matcher_match_index(cuda_log, strlen(cuda_log), NULL, h, 4), 0);
+    free(storage);
+}
+END_TEST
+
 static Suite *matcher_suite(void)
 {
     Suite *s = suite_create("matcher");
@@ -474,6 +602,8 @@ static Suite *matcher_suite(void)
     tcase_add_test(tc, test_matcher_single_page_plain_fraction);
     tcase_add_test(tc, test_matcher_other_backend_is_another_error);
     tcase_add_test(tc, test_matcher_error_after_long_noise);
+    tcase_add_test(tc, test_matcher_index_same_hits_as_match);
+    tcase_add_test(tc, test_matcher_index_refuses_bad_storage);
     suite_add_tcase(s, tc);
     return s;
 }
