@@ -171,11 +171,28 @@ static struct est_result estimate(const struct est_input *in)
     return r;
 }
 
+/* How often needle occurs in hay. */
+static unsigned occurrences(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *at = strstr(hay, needle); NULL != at; at = strstr(at + 1, needle))
+        n++;
+    return n;
+}
+
+/* Every plan in these tests: a command sets the context at most once (a cap
+** step replaces the sized context rather than adding a second flag). */
 static struct fix_plan plan_for(const struct est_input *in, const struct fix_names *names)
 {
     struct est_result r = estimate(in);
     struct fix_plan p;
     ck_assert_int_eq(fix_plan_build(in, &r, names, &p), 0);
+    for (size_t i = 0; i < p.count; i++) {
+        const char *c = p.steps[i].command;
+        ck_assert_msg(occurrences(c, " -c ") <= 1 && occurrences(c, " --max-model-len ") <= 1 &&
+                          occurrences(c, " --context-length ") <= 1,
+                      "step %zu sets the context twice: %s", i + 1, c);
+    }
     return p;
 }
 
@@ -316,10 +333,12 @@ START_TEST(test_fix_llamacpp_cuda_commands)
     struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q8_0", 32768);
     struct fix_plan p = plan_for(&in, &qwen_names);
     ck_assert_uint_eq(p.count, 3);
-    ck_assert_str_eq(p.steps[0].command, "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M");
+    /* commands carry the sized context: llama-server's own default is the trained one */
+    ck_assert_str_eq(p.steps[0].command,
+                     "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M -c 32768");
     ck_assert_str_eq(p.steps[1].command,
-                     "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M -ctk q8_0 -ctv q8_0 "
-                     "-fa on");
+                     "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M -c 32768 -ctk q8_0 "
+                     "-ctv q8_0 -fa on");
     ck_assert_str_eq(p.steps[2].command,
                      "nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv");
 
@@ -347,7 +366,7 @@ START_TEST(test_fix_kv_first_when_weights_fit)
     struct fix_plan p = plan_for(&in, &qwen_names);
     ck_assert_uint_ge(p.count, 2);
     ck_assert_str_eq(p.steps[0].command, "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M "
-                                         "-ctk q8_0 -ctv q8_0 -fa on");
+                                         "-c 32768 -ctk q8_0 -ctv q8_0 -fa on");
     /* Once it fits, no sub-4-bit quant is proposed for headroom. */
     for (size_t i = 0; i < p.count; i++)
         ck_assert_msg(NULL == strstr(p.steps[i].command, "Q3_") &&
@@ -518,15 +537,18 @@ START_TEST(test_fix_vllm_commands)
     ck_assert_int_eq(r.verdict, EST_WONT_RUN);
     struct fix_plan p = plan_for(&in, &qwen_names);
     ck_assert_uint_ge(p.count, 2);
-    ck_assert_str_eq(p.steps[0].command, "vllm serve Qwen/Qwen2.5-32B-Instruct --quantization fp8");
+    ck_assert_str_eq(p.steps[0].command,
+                     "vllm serve Qwen/Qwen2.5-32B-Instruct --max-model-len 32768 --quantization fp8");
     struct est_input c = in;
     c.quant = est_quant_find("fp8");
     assert_step_is(&p.steps[0], &c);
-    /* Every vLLM command carries the earlier flags. */
+    /* Every vLLM command carries the earlier flags, after the context flag in force. */
     for (size_t i = 1; i < p.count; i++)
-        if (starts_with(p.steps[i].command, "vllm serve"))
+        if (starts_with(p.steps[i].command, "vllm serve")) {
             ck_assert(starts_with(p.steps[i].command,
-                                  "vllm serve Qwen/Qwen2.5-32B-Instruct --quantization fp8"));
+                                  "vllm serve Qwen/Qwen2.5-32B-Instruct --max-model-len "));
+            ck_assert(NULL != strstr(p.steps[i].command, " --quantization fp8"));
+        }
 }
 END_TEST
 
@@ -536,15 +558,15 @@ START_TEST(test_fix_inline_model_without_repo)
     struct fix_plan p = plan_for(&in, NULL);
     ck_assert_uint_ge(p.count, 2);
     ck_assert_str_eq(p.steps[0].command, "llama-quantize model-BF16.gguf model-Q4_K_M.gguf Q4_K_M\n"
-                                         "llama-server -m model-Q4_K_M.gguf");
+                                         "llama-server -m model-Q4_K_M.gguf -c 32768");
     ck_assert_msg(NULL != strstr(p.steps[0].why,
                                  " Make the file with llama.cpp from the model's Hugging Face "
                                  "directory: python convert_hf_to_gguf.py <model dir> --outtype "
                                  "bf16 --outfile model-BF16.gguf; then llama-quantize "
                                  "model-BF16.gguf model-Q4_K_M.gguf Q4_K_M."),
                   "%s", p.steps[0].why);
-    ck_assert_str_eq(p.steps[1].command, "llama-server -m model-Q4_K_M.gguf -ctk q8_0 -ctv q8_0 "
-                                         "-fa on");
+    ck_assert_str_eq(p.steps[1].command, "llama-server -m model-Q4_K_M.gguf -c 32768 -ctk q8_0 "
+                                         "-ctv q8_0 -fa on");
 }
 END_TEST
 
@@ -569,7 +591,7 @@ START_TEST(test_fix_offload_step_and_smaller_quant_when_nothing_fits)
     struct est_result cr = estimate(&c);
     char want[FIX_COMMAND_MAX];
     snprintf(want, sizeof want,
-             "llama-server -hf bartowski/Meta-Llama-3.1-70B-Instruct-GGUF:Q4_K_M -ctk q8_0 "
+             "llama-server -hf bartowski/Meta-Llama-3.1-70B-Instruct-GGUF:Q4_K_M -c 8192 -ctk q8_0 "
              "-ctv q8_0 -fa on -ngl %u",
              cr.gpu_layers_offloaded);
     ck_assert_str_eq(p.steps[ngl].command, want);
@@ -622,7 +644,7 @@ START_TEST(test_fix_no_gguf_repo_runs_a_local_file)
     ck_assert_str_eq(p.steps[0].command,
                      "llama-quantize llama-3.1-70b-instruct-BF16.gguf "
                      "llama-3.1-70b-instruct-Q4_K_M.gguf Q4_K_M\n"
-                     "llama-server -m llama-3.1-70b-instruct-Q4_K_M.gguf");
+                     "llama-server -m llama-3.1-70b-instruct-Q4_K_M.gguf -c 8192");
     ck_assert_msg(NULL != strstr(p.steps[0].why,
                                  " No GGUF repository of this model is catalogued, so make the "
                                  "file with llama.cpp: hf download meta-llama/Llama-3.1-70B-"
@@ -714,7 +736,7 @@ START_TEST(test_fix_gguf_quant_missing_from_repo_is_never_named)
     in.device.memory_gib = 6;
     struct fix_plan p = plan_for(&in, &qwen3_names);
     ck_assert_uint_ge(p.count, 1);
-    ck_assert_str_eq(p.steps[0].command, "llama-server -hf Qwen/Qwen3-8B-GGUF:Q4_K_M");
+    ck_assert_str_eq(p.steps[0].command, "llama-server -hf Qwen/Qwen3-8B-GGUF:Q4_K_M -c 4096");
 }
 END_TEST
 
@@ -949,6 +971,28 @@ START_TEST(test_fix_command_table_is_current)
 }
 END_TEST
 
+/* The commands carry the sized context, and a cap step replaces it: Qwen3
+** 8B at Q8_0 with 32,768 tokens on a 10 GiB card. */
+START_TEST(test_fix_context_cap_replaces_the_sized_context)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q8_0", 32768);
+    in.model = qwen3_8b();
+    in.device.memory_gib = 10;
+    struct fix_plan p = plan_for(&in, &qwen3_names);
+    size_t cap = p.count;
+    for (size_t i = 0; i < p.count; i++)
+        if (0 == strncmp(p.steps[i].title, "Cap the context", 15))
+            cap = i;
+    ck_assert_msg(cap < p.count, "no context cap step");
+    for (size_t i = 0; i < p.count; i++) {
+        if (0 != strncmp(p.steps[i].command, "llama-server", 12))
+            continue;
+        ck_assert_msg((i < cap) == (NULL != strstr(p.steps[i].command, " -c 32768")),
+                      "step %zu: %s", i + 1, p.steps[i].command);
+    }
+}
+END_TEST
+
 static Suite *fixes_suite(void)
 {
     Suite *s = suite_create("fixes");
@@ -958,6 +1002,7 @@ static Suite *fixes_suite(void)
     tcase_add_test(tc, test_fix_seed_steps_are_cumulative);
     tcase_add_test(tc, test_fix_empty_plan_when_it_runs);
     tcase_add_test(tc, test_fix_llamacpp_cuda_commands);
+    tcase_add_test(tc, test_fix_context_cap_replaces_the_sized_context);
     tcase_add_test(tc, test_fix_kv_first_when_weights_fit);
     tcase_add_test(tc, test_fix_ollama_commands_linux_and_windows);
     tcase_add_test(tc, test_fix_ollama_tag_spelling);
