@@ -50,7 +50,8 @@ struct plan {
     bool mlx_converted;       /* an MLX convert step wrote {mlx_path} */
     bool capped;              /* a context cap step was taken */
     uint32_t context_uncapped; /* the context before the cap */
-    char ctx_arg[48];         /* the context flag in force (" -c 8192"), first of the args */
+    char ctx_arg[48];         /* the context setting in force: first of the args (" -c 8192"),
+                                 or for Ollama first of the environment */
     char args[192];           /* CLI fragments so far (llama.cpp, MLX, vLLM, LM Studio) */
     char env[192];            /* Ollama environment so far */
     unsigned goal_step;       /* first step whose verdict is runs or tight; 0 = none */
@@ -364,8 +365,12 @@ static int render(const struct plan *p, enum fix_cmd cmd, enum est_runtime rt,
     const char *tmpl = fix_command_template(cmd, rt, p->in.os, p->in.device.backend, variant);
     if (NULL == tmpl)
         return -1;
+    const bool ollama = EST_RUNTIME_OLLAMA == p->in.runtime;
     char args[sizeof p->ctx_arg + sizeof p->args];
-    if (snprintf(args, sizeof args, "%s%s", p->ctx_arg, p->args) >= (int)sizeof args)
+    char env[sizeof p->ctx_arg + sizeof p->env];
+    if (snprintf(args, sizeof args, "%s%s", ollama ? "" : p->ctx_arg, p->args) >=
+            (int)sizeof args ||
+        snprintf(env, sizeof env, "%s%s", ollama ? p->ctx_arg : "", p->env) >= (int)sizeof env)
         return -1;
     const struct fix_slot slots[] = {
         {"model", nb->model},
@@ -379,7 +384,7 @@ static int render(const struct plan *p, enum fix_cmd cmd, enum est_runtime rt,
         {"mlx_model", nb->mlx_model},
         {"ctx", ctx},
         {"args", args},
-        {"env", p->env},
+        {"env", env},
         {NULL == extra_name ? "-" : extra_name, extra_value},
     };
     return fix_expand(tmpl, slots, sizeof slots / sizeof slots[0], out, cap);
@@ -801,14 +806,13 @@ static int step_context(struct plan *p)
     snprintf(ctx, sizeof ctx, "%u", n);
     if (names_fill(p, p->res.quant, &nb) != 0)
         return -1;
+    /* the cap replaces the context setting the commands carried so far */
+    p->ctx_arg[0] = '\0';
     if (EST_RUNTIME_OLLAMA == rt) {
-        if (render(p, FIX_CMD_ENV_CONTEXT, rt, FIX_VAR_DEFAULT, &nb, ctx, NULL, NULL, command,
-                   sizeof command) != 0 ||
-            appendf(p->env, sizeof p->env, "%s", command) != 0)
+        if (render(p, FIX_CMD_ENV_CONTEXT, rt, FIX_VAR_DEFAULT, &nb, ctx, NULL, NULL, p->ctx_arg,
+                   sizeof p->ctx_arg) != 0)
             return -1;
     } else {
-        /* the cap replaces the context flag the commands carried so far */
-        p->ctx_arg[0] = '\0';
         if (append_fragment(p, FIX_CMD_ARG_CONTEXT, &nb, ctx, NULL, NULL, p->ctx_arg,
                             sizeof p->ctx_arg) != 0)
             return -1;
@@ -1107,18 +1111,19 @@ int fix_plan_build(const struct est_input *in, const struct est_result *res,
     p.in.context = res->context;
     p.res = *res;
     p.out = out;
-    /* llama-server, vLLM and lms load each pick their own context when given
-    ** none (llama-server -c 0: the model's trained context), so the commands
-    ** carry the context that was sized; a context cap step replaces it. */
+    /* llama-server, vLLM, lms load and ollama serve each pick their own
+    ** context when given none (llama-server -c 0: the model's trained
+    ** context; Ollama: by VRAM), so the commands carry the context that was
+    ** sized; a context cap step replaces it. */
     const enum est_runtime rt0 = p.in.runtime;
-    if (EST_RUNTIME_LLAMACPP == rt0 || EST_RUNTIME_VLLM == rt0 ||
+    if (EST_RUNTIME_LLAMACPP == rt0 || EST_RUNTIME_VLLM == rt0 || EST_RUNTIME_OLLAMA == rt0 ||
         (EST_RUNTIME_LMSTUDIO == rt0 && EST_QF_MLX != p.in.quant->format)) {
         struct names_buf none;
         char ctx0[16];
         memset(&none, 0, sizeof none);
         snprintf(ctx0, sizeof ctx0, "%u", p.in.context);
-        if (append_fragment(&p, FIX_CMD_ARG_CONTEXT, &none, ctx0, NULL, NULL, p.ctx_arg,
-                            sizeof p.ctx_arg) != 0) {
+        if (render(&p, EST_RUNTIME_OLLAMA == rt0 ? FIX_CMD_ENV_CONTEXT : FIX_CMD_ARG_CONTEXT, rt0,
+                   FIX_VAR_DEFAULT, &none, ctx0, NULL, NULL, p.ctx_arg, sizeof p.ctx_arg) != 0) {
             memset(out, 0, sizeof *out);
             return -1;
         }

@@ -190,7 +190,8 @@ static struct fix_plan plan_for(const struct est_input *in, const struct fix_nam
     for (size_t i = 0; i < p.count; i++) {
         const char *c = p.steps[i].command;
         ck_assert_msg(occurrences(c, " -c ") <= 1 && occurrences(c, " --max-model-len ") <= 1 &&
-                          occurrences(c, " --context-length ") <= 1,
+                          occurrences(c, " --context-length ") <= 1 &&
+                          occurrences(c, "OLLAMA_CONTEXT_LENGTH") <= 1,
                       "step %zu sets the context twice: %s", i + 1, c);
     }
     return p;
@@ -381,14 +382,15 @@ START_TEST(test_fix_ollama_commands_linux_and_windows)
     struct fix_plan p = plan_for(&in, &qwen_names);
     ck_assert_uint_ge(p.count, 2);
     ck_assert_str_eq(p.steps[0].command, "ollama pull qwen2.5:32b-instruct-q4_K_M");
-    ck_assert_str_eq(p.steps[1].command, "OLLAMA_FLASH_ATTENTION=1 OLLAMA_KV_CACHE_TYPE=q8_0 "
-                                         "ollama serve");
+    ck_assert_str_eq(p.steps[1].command, "OLLAMA_CONTEXT_LENGTH=32768 OLLAMA_FLASH_ATTENTION=1 "
+                                         "OLLAMA_KV_CACHE_TYPE=q8_0 ollama serve");
 
     /* Windows (WDDM keeps ~15 %): PowerShell syntax, and a context cap on top. */
     in.os = EST_OS_WINDOWS;
     p = plan_for(&in, &qwen_names);
     ck_assert_uint_ge(p.count, 3);
-    ck_assert_str_eq(p.steps[1].command, "$env:OLLAMA_FLASH_ATTENTION=\"1\"; "
+    ck_assert_str_eq(p.steps[1].command, "$env:OLLAMA_CONTEXT_LENGTH=\"32768\"; "
+                                         "$env:OLLAMA_FLASH_ATTENTION=\"1\"; "
                                          "$env:OLLAMA_KV_CACHE_TYPE=\"q8_0\"; ollama serve");
     struct est_input c = in;
     c.quant = est_quant_find("Q4_K_M");
@@ -396,8 +398,8 @@ START_TEST(test_fix_ollama_commands_linux_and_windows)
     uint32_t n = est_max_context(&c);
     char want[FIX_COMMAND_MAX];
     snprintf(want, sizeof want,
-             "$env:OLLAMA_FLASH_ATTENTION=\"1\"; $env:OLLAMA_KV_CACHE_TYPE=\"q8_0\"; "
-             "$env:OLLAMA_CONTEXT_LENGTH=\"%u\"; ollama serve",
+             "$env:OLLAMA_CONTEXT_LENGTH=\"%u\"; $env:OLLAMA_FLASH_ATTENTION=\"1\"; "
+             "$env:OLLAMA_KV_CACHE_TYPE=\"q8_0\"; ollama serve",
              n);
     ck_assert_str_eq(p.steps[2].command, want);
     c.context = n;
