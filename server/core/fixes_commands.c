@@ -134,11 +134,14 @@ static const struct fix_command_row rows[] = {
      "sudo sysctl iogpu.wired_limit_mb={wired_mb}"},
     /* mlx python/src/memory.cpp: mx.set_memory_limit(bytes),
     ** mx.set_wired_limit(bytes) (not above the system wired limit; useful on
-    ** macOS 15+); the mx.metal.* spellings are deprecated (FLAGS.md "MLX"). */
+    ** macOS 15+); the mx.metal.* spellings are deprecated (FLAGS.md "MLX").
+    ** These lines belong in the user's Python, so they are shell comments: the
+    ** whole command still pastes into a terminal. */
     {FIX_CMD_CEILING_MLX, EST_RUNTIME_MLX, EST_OS_MACOS, EST_BACKEND_METAL, FIX_VAR_DEFAULT,
-     "import mlx.core as mx\n"
-     "mx.set_memory_limit({wired_mb} * 1024**2)\n"
-     "mx.set_wired_limit({wired_mb} * 1024**2)"},
+     "# in your own MLX code (mlx_lm.generate does this itself):\n"
+     "#   import mlx.core as mx\n"
+     "#   mx.set_memory_limit({wired_mb} * 1024**2)\n"
+     "#   mx.set_wired_limit({wired_mb} * 1024**2)"},
 
     /* ---- memory hogs ------------------------------------------------------------- */
 

@@ -252,10 +252,12 @@ START_TEST(test_fix_seed_scenario_plan)
 
     /* 3: raise the ceiling: 32 GiB - max(4 GiB, 20 %) = 26214 MB, and the
     ** same limit in MLX with the current API. */
-    ck_assert_str_eq(p.steps[2].command, "sudo sysctl iogpu.wired_limit_mb=26214\n"
-                                         "import mlx.core as mx\n"
-                                         "mx.set_memory_limit(26214 * 1024**2)\n"
-                                         "mx.set_wired_limit(26214 * 1024**2)");
+    ck_assert_str_eq(p.steps[2].command,
+                     "sudo sysctl iogpu.wired_limit_mb=26214\n"
+                     "# in your own MLX code (mlx_lm.generate does this itself):\n"
+                     "#   import mlx.core as mx\n"
+                     "#   mx.set_memory_limit(26214 * 1024**2)\n"
+                     "#   mx.set_wired_limit(26214 * 1024**2)");
 
     /* 4: memory hogs (not modelled, says so). */
     ck_assert_str_eq(p.steps[3].command, "top -l 1 -o mem -n 10 -stats pid,command,mem");
