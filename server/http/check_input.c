@@ -873,7 +873,7 @@ static const char *quant_kind(const struct est_quant *q)
     return "a Hugging Face quantized format";
 }
 
-/* What each runtime loads (the shared quant ids of the brief: GGUF for the
+/* What each runtime loads (the quant ids of seed/quants.json: GGUF for the
 ** llama.cpp family, MLX for mlx, safetensors bf16/fp16 or FP8/AWQ/GPTQ for
 ** transformers and vLLM). */
 static const char *runtime_loads(enum est_runtime rt)
