@@ -233,67 +233,6 @@ static bool valid_optional(double g)
     return g >= 0.0 && isfinite(g);
 }
 
-/* ---- verdict and placement ---------------------------------------------------------- */
-
-static const char SPEED_BANDWIDTH[] =
-    "decode is memory-bound: bytes read per token (active weights + KV cache at this context) "
-    "over the runtime's typical share of the device bandwidth";
-static const char SPEED_OFFLOAD[] =
-    "decode is memory-bound: layers on the accelerator read at its bandwidth, layers in system "
-    "RAM at an assumed 50 GB/s host bandwidth";
-static const char SPEED_UNKNOWN[] = "no bandwidth figure for this device: speed not estimated";
-static const char SPEED_NOFIT[] = "not estimated: the configuration does not fit";
-
-/* Host RAM bandwidth assumed for layers kept in system RAM next to a discrete
-** GPU: 50 GB/s, about dual-channel DDR4-3200 (51.2 GB/s theoretical) and below
-** any current DDR5 desktop; deliberately conservative. */
-#define HOST_BANDWIDTH_GBS 50.0
-/* The CPU cores of an Apple SoC reach about half of the unified memory
-** bandwidth the GPU does (approximate). */
-#define UNIFIED_CPU_SHARE 0.5
-
-struct placement {
-    uint32_t gpu_layers;        /* repeating layers (+ output) on the accelerator */
-    uint64_t gpu_layer_weights; /* weights of the repeating layers on the accelerator */
-    uint64_t gpu_layer_kv;      /* their KV */
-};
-
-/* Repeating layers that fit on the accelerator, taken from the top of the
-** stack down as llama.cpp's -ngl does (the output layer counts as one more
-** layer and moves only when every repeating layer is on the accelerator). */
-static void place_layers(const struct estimator_wctx *w, const struct estimator_kv *kv,
-                         uint64_t avail, struct estimator_ck *ck, struct placement *p)
-{
-    const struct estimator_shape *s = w->shape;
-    memset(p, 0, sizeof *p);
-    uint64_t used = 0;
-    for (uint32_t n = 0; n < s->n_layer; n++) {
-        uint32_t i = s->n_layer - 1 - n;
-        uint64_t lw = estimator_layer_weight_bytes(w, i, ck, NULL);
-        uint64_t lk = estimator_kv_layer_bytes(s, kv, i, ck);
-        uint64_t need = estimator_add(ck, estimator_add(ck, used, lw), lk);
-        if (need > avail || ck->overflow)
-            break;
-        used = need;
-        p->gpu_layers++;
-        p->gpu_layer_weights = estimator_add(ck, p->gpu_layer_weights, lw);
-        p->gpu_layer_kv = estimator_add(ck, p->gpu_layer_kv, lk);
-    }
-}
-
-/* Bytes read per decoded token from the weights: every non-expert tensor, the
-** routed experts a token visits, the output head (the tied embedding when
-** tied); the input embedding reads one row. */
-static double active_weight_bytes(const struct estimator_shape *s,
-                                  const struct estimator_weights *wt)
-{
-    double layers = (double)(wt->layers - wt->routed_experts);
-    if (s->moe)
-        layers += (double)wt->routed_experts * s->n_expert_used / s->n_expert;
-    double head = (double)wt->output + (s->tied ? (double)wt->token_embd : 0.0);
-    return layers + head;
-}
-
 /* ---- est_estimate in stages --------------------------------------------------------- */
 
 enum est_status estimator_prepare_input(const struct est_input *in, struct estimator_prep *p)
@@ -333,6 +272,17 @@ enum est_status estimator_prepare_input(const struct est_input *in, struct estim
         return EST_E_RANGE;
     if (in->batch > ESTIMATOR_BATCH_MAX)
         return EST_E_RANGE;
+    if ((unsigned)in->kv_type_v >= EST_KV_COUNT)
+        return EST_E_INVALID;
+    if (in->ubatch > ESTIMATOR_UBATCH_MAX)
+        return EST_E_RANGE;
+    for (uint32_t i = 0; i < EST_SPLIT_MAX; i++)
+        if (!valid_optional(in->tensor_split[i]))
+            return EST_E_INVALID;
+    if (!valid_optional(dev->compute_tflops) || !valid_optional(dev->max_allocation_gib))
+        return EST_E_INVALID;
+    if (dev->compute_tflops > ESTIMATOR_TFLOPS_MAX)
+        return EST_E_RANGE;
 
     enum est_status st = estimator_shape_resolve(&in->model, &p->shape);
     if (st != EST_OK)
@@ -363,9 +313,12 @@ enum est_status estimator_prepare_settings(struct estimator_prep *p, const struc
     /* LM Studio runs MLX quants in its MLX engine (mlx-lm): size those as MLX. */
     p->engine = rt == EST_RUNTIME_LMSTUDIO && q->kind == ESTIMATOR_QK_MLX ? EST_RUNTIME_MLX : rt;
     p->kv_type = in->kv_type == EST_KV_DEFAULT ? estimator_default_kv_type(p->engine) : in->kv_type;
-    if (!est_kv_type_supported(p->engine, p->kv_type))
+    p->kv_type_v = in->kv_type_v == EST_KV_DEFAULT ? p->kv_type : in->kv_type_v;
+    if (!est_kv_type_supported(p->engine, p->kv_type) ||
+        !est_kv_type_supported(p->engine, p->kv_type_v) ||
+        (p->kv_type_v != p->kv_type && !estimator_kv_types_may_differ(p->engine)))
         return EST_E_UNSUPPORTED;
-    p->flash_attn = estimator_flash_attention(in, p->engine, p->kv_type, &p->fa_forced);
+    p->flash_attn = estimator_flash_attention(in, p->engine, p->kv_type_v, &p->fa_forced);
     p->accel = estimator_has_accelerator(&in->device);
 
     /* Its overflow is reported (as EST_E_RANGE) after the weights' errors. */
@@ -403,7 +356,8 @@ enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t 
 
     f->context = context ? context : estimator_default_context(in, s);
     f->batch = in->batch ? in->batch : 1;
-    estimator_kv_compute(s, p->engine, p->kv_type, f->context, f->batch, &ck, &f->kv);
+    estimator_kv_compute(s, p->engine, p->kv_type, p->kv_type_v, f->context, f->batch,
+                         estimator_ubatch(in), &ck, &f->kv);
     f->compute =
         estimator_compute_bytes(s, in, p->engine, f->context, f->batch, p->flash_attn, &f->kv, &ck);
     f->total = estimator_add(&ck, estimator_add(&ck, p->wt.total, f->kv.total),
@@ -435,19 +389,15 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
     st = estimator_footprint_at(&p, in->context, &f);
     if (st != EST_OK)
         return st;
+    struct estimator_placement pl;
+    st = estimator_place(&p, &f, &pl);
+    if (st != EST_OK)
+        return st;
+    struct estimator_speed sp;
+    estimator_speed(&p, &f, &pl, &sp);
 
-    struct estimator_ck ck = {false};
-    const struct est_device *dev = &in->device;
-    const enum est_runtime rt = in->runtime;
-    const enum est_runtime engine = p.engine;
     const struct estimator_shape *s = &p.shape;
-    const struct estimator_quant_row *q = p.quant;
-    const struct estimator_weights *wt = &p.wt;
     const struct estimator_kv *kv = &f.kv;
-    const bool accel = p.accel;
-    const uint64_t compute = f.compute, overhead = p.overhead, total = f.total;
-    const uint64_t usable = p.usable;
-
     uint32_t warnings = 0;
     if (s->max_ctx > 0 && f.context > s->max_ctx)
         warnings |= EST_WARN_CONTEXT_ABOVE_TRAINED;
@@ -457,106 +407,22 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
         warnings |= EST_WARN_PARAMS_DERIVED;
     if (p.approximate)
         warnings |= EST_WARN_CEILING_APPROXIMATE;
-
-    /* verdict and placement */
-    const bool splits = engine == EST_RUNTIME_LLAMACPP || engine == EST_RUNTIME_OLLAMA ||
-                        engine == EST_RUNTIME_LMSTUDIO;
-    const uint32_t layers_total = splits ? s->n_layer + 1 : s->n_layer;
-    enum est_verdict verdict;
-    struct placement pl;
-    memset(&pl, 0, sizeof pl);
-    if (total <= usable) {
-        verdict = (usable - total) >= usable / 10 ? EST_RUNS : EST_TIGHT;
-        if (accel) {
-            pl.gpu_layers = layers_total;
-            pl.gpu_layer_weights = wt->layers;
-            pl.gpu_layer_kv = kv->total;
-        }
-    } else if (accel && estimator_runtime_offloads(rt, q)) {
-        /* Keep the compute buffer and reserves on the accelerator, then as
-        ** many layers (with their KV) as fit; the rest runs from system RAM.
-        ** On unified memory (Apple) there is no separate RAM: llama.cpp can
-        ** still run the layers beyond the GPU ceiling on the CPU (-ngl < all)
-        ** as long as everything stays within RAM minus the OS reserve, so that
-        ** is an offload verdict; MLX, vLLM and transformers (device_map="auto"
-        ** is out of scope) cannot split and are wont_run beyond their limit. */
-        uint64_t fixed = estimator_add(&ck, compute, overhead);
-        uint64_t avail = estimator_sub_floor(usable, fixed);
-        place_layers(&p.w, kv, avail, &ck, &pl);
-        uint64_t gpu_used =
-            estimator_add(&ck, fixed, estimator_add(&ck, pl.gpu_layer_weights, pl.gpu_layer_kv));
-        uint64_t host_need = estimator_sub_floor(wt->total, pl.gpu_layer_weights);
-        host_need = estimator_add(&ck, host_need, estimator_sub_floor(kv->total, pl.gpu_layer_kv));
-        /* the CPU runs its layers with its own compute buffer and process */
-        host_need = estimator_add(&ck, host_need, compute);
-        host_need = estimator_add(&ck, host_need, ESTIMATOR_LLAMACPP_PROCESS);
-        uint64_t host_cap;
-        if (dev->kind == EST_DEVICE_UNIFIED) {
-            /* one pool: what the GPU holds is not available to the CPU */
-            uint64_t ram = estimator_mul(
-                &ck, estimator_bytes_from_double(&ck, dev->memory_gib * (double)ESTIMATOR_GIB),
-                dev->count ? dev->count : 1);
-            host_cap = estimator_sub_floor(estimator_os_usable_ram(ram), gpu_used);
-        } else {
-            host_cap = estimator_os_usable_ram(
-                estimator_bytes_from_double(&ck, dev->system_ram_gib * (double)ESTIMATOR_GIB));
-        }
-        verdict = host_need <= host_cap ? EST_OFFLOAD : EST_WONT_RUN;
-    } else {
-        verdict = EST_WONT_RUN;
-    }
-    if (ck.overflow)
-        return EST_E_RANGE;
-
-    /* speed */
-    double tps = 0.0;
-    const char *speed_basis;
-    double bw = dev->bandwidth_gbs * 1e9;
-    if (!accel && dev->kind == EST_DEVICE_GPU)
-        bw = HOST_BANDWIDTH_GBS * 1e9; /* CPU run on a GPU box */
-    if (!(bw > 0.0)) {
+    if (sp.unknown)
         warnings |= EST_WARN_SPEED_UNKNOWN;
-        speed_basis = SPEED_UNKNOWN;
-    } else if (verdict == EST_WONT_RUN) {
-        speed_basis = SPEED_NOFIT;
-    } else {
-        const double eff =
-            estimator_decode_efficiency(engine, accel ? dev->backend : EST_BACKEND_CPU);
-        const double active = active_weight_bytes(s, wt);
-        const uint32_t count = dev->count ? dev->count : 1;
-        /* vLLM splits every layer across GPUs (tensor parallel): bandwidths
-        ** add up. Layer splits run the devices one after another. */
-        const double dev_bw = rt == EST_RUNTIME_VLLM ? bw * count : bw;
-        if (verdict != EST_OFFLOAD) {
-            tps = eff * dev_bw / (active + (double)kv->total);
-            speed_basis = SPEED_BANDWIDTH;
-        } else {
-            double frac = wt->layers ? (double)pl.gpu_layer_weights / (double)wt->layers : 0.0;
-            double layer_active =
-                active - (double)wt->output - (s->tied ? (double)wt->token_embd : 0.0);
-            double gpu_bytes = layer_active * frac + (double)pl.gpu_layer_kv;
-            double cpu_bytes =
-                active - layer_active * frac + ((double)kv->total - (double)pl.gpu_layer_kv);
-            double host_bw =
-                dev->kind == EST_DEVICE_UNIFIED ? bw * UNIFIED_CPU_SHARE : HOST_BANDWIDTH_GBS * 1e9;
-            double host_eff = estimator_decode_efficiency(engine, EST_BACKEND_CPU);
-            double t = gpu_bytes / (eff * dev_bw) + cpu_bytes / (host_eff * host_bw);
-            tps = t > 0.0 ? 1.0 / t : 0.0;
-            speed_basis = SPEED_OFFLOAD;
-        }
-    }
+    if (pl.allocation_cap_exceeded)
+        warnings |= EST_WARN_ALLOCATION_CAP;
 
-    out->weights_bytes = wt->total;
+    out->weights_bytes = p.wt.total;
     out->kv_cache_bytes = kv->total;
-    out->compute_bytes = compute;
-    out->overhead_bytes = overhead;
-    out->total_bytes = total;
+    out->compute_bytes = f.compute;
+    out->overhead_bytes = p.overhead;
+    out->total_bytes = f.total;
     out->memory_bytes = p.memory;
-    out->usable_bytes = usable;
+    out->usable_bytes = p.usable;
     out->budget_basis = p.basis;
-    out->headroom_bytes = (int64_t)usable - (int64_t)total;
-    out->verdict = verdict;
-    out->quant = &q->pub;
+    out->headroom_bytes = (int64_t)p.usable - (int64_t)f.total;
+    out->verdict = pl.verdict;
+    out->quant = &p.quant->pub;
     out->context = f.context;
     /* cells of the longest layer cache (the window when every layer slides) */
     out->kv_cells =
@@ -565,9 +431,18 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
     out->flash_attention = p.flash_attn;
     out->batch = f.batch;
     out->gpu_layers_offloaded = pl.gpu_layers;
-    out->gpu_layers_total = layers_total;
-    out->tokens_per_second = tps;
-    out->speed_basis = speed_basis;
+    out->gpu_layers_total = pl.layers_total;
+    out->devices_reported = pl.devices_reported;
+    memcpy(out->device_bytes, pl.device_bytes, sizeof out->device_bytes);
+    out->device_usable_bytes = pl.device_usable;
+    memcpy(out->tensor_split, pl.split, sizeof out->tensor_split);
+    out->host_bytes = pl.host_bytes;
+    out->n_cpu_moe = pl.n_cpu_moe;
+    out->largest_allocation_bytes = pl.largest_allocation;
+    out->tokens_per_second = sp.decode_tps;
+    out->speed_basis = sp.decode_basis;
+    out->prompt_tokens_per_second = sp.prompt_tps;
+    out->prompt_speed_basis = sp.prompt_basis;
     out->warnings = warnings;
     return EST_OK;
 }
@@ -635,6 +510,33 @@ uint32_t est_max_context(const struct est_input *in)
             hi = mid - 1;
     }
     return lo * step;
+}
+
+uint32_t est_min_cpu_moe(const struct est_input *in)
+{
+    struct est_input q;
+    struct est_result r;
+    if (in == NULL || est_estimate(in, &r) != EST_OK)
+        return 0;
+    struct estimator_shape s;
+    if (estimator_shape_resolve(&in->model, &s) != EST_OK || !s.moe)
+        return 0;
+    q = *in;
+    /* fitting is monotone in N (each step moves more experts to RAM) */
+    uint32_t lo = 1, hi = s.n_layer;
+    q.n_cpu_moe = hi;
+    if (est_estimate(&q, &r) != EST_OK || (r.verdict != EST_RUNS && r.verdict != EST_TIGHT) ||
+        r.n_cpu_moe == 0)
+        return 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        q.n_cpu_moe = mid;
+        if (est_estimate(&q, &r) == EST_OK && (r.verdict == EST_RUNS || r.verdict == EST_TIGHT))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
 }
 
 const struct est_quant *est_best_quant(const struct est_input *in)

@@ -110,6 +110,10 @@ bool est_quant_runs_on(const struct est_quant *q, enum est_runtime rt);
 ** Studio: Q4_K_M; MLX: mlx-4bit; transformers/vLLM: bf16). Never NULL. */
 const struct est_quant *est_quant_default(enum est_runtime rt);
 
+/* Devices that can be given a share of a layer split and are reported one
+** by one (llama.cpp's own limit, LLAMA_MAX_DEVICES, is 16). */
+#define EST_SPLIT_MAX 16u
+
 /* The accelerator(s). One entry describes `count` identical devices. */
 struct est_device {
     enum est_device_kind kind;
@@ -118,6 +122,10 @@ struct est_device {
     double bandwidth_gbs;   /* per device, GB/s (10^9); 0 = unknown */
     double system_ram_gib;  /* host RAM for offload (unified: same as memory_gib) */
     uint32_t count;         /* >= 1 */
+    double compute_tflops;  /* per device, dense FP16 tensor TFLOPS; 0 = unknown */
+    double max_allocation_gib; /* largest single buffer the backend allows
+                               ** (Vulkan maxMemoryAllocationSize); 0 = the
+                               ** backend's usual figure */
 };
 
 struct est_input {
@@ -133,6 +141,12 @@ struct est_input {
     enum est_kv_type kv_type;       /* EST_KV_DEFAULT = runtime default */
     enum est_tristate flash_attention;
     uint32_t batch;                 /* concurrent sequences; 0 treated as 1 */
+    uint32_t ubatch;                /* llama.cpp family physical batch (-ub); 0 = 512 */
+    enum est_kv_type kv_type_v;     /* V cache type (-ctv); EST_KV_DEFAULT = same as kv_type */
+    uint32_t n_cpu_moe;             /* llama.cpp family --n-cpu-moe N: the routed experts of
+                                    ** the first N layers stay in system RAM; 0 = none */
+    double tensor_split[EST_SPLIT_MAX]; /* llama.cpp --tensor-split proportions per device;
+                                    ** all zero = llama.cpp's default split */
 };
 
 struct est_result {
@@ -158,9 +172,20 @@ struct est_result {
     /* placement */
     uint32_t gpu_layers_offloaded;  /* layers on the accelerator */
     uint32_t gpu_layers_total;      /* layers the runtime places (blocks + output) */
+    /* per device (the first EST_SPLIT_MAX of device.count) and the host */
+    uint32_t devices_reported;      /* entries of device_bytes / tensor_split in use */
+    uint64_t device_bytes[EST_SPLIT_MAX]; /* what each device holds */
+    uint64_t device_usable_bytes;   /* what one device may hold */
+    double tensor_split[EST_SPLIT_MAX]; /* the split sized (given, or balanced), sums to 1 */
+    uint64_t host_bytes;            /* system RAM the run needs beyond the accelerators
+                                    ** (offloaded layers, --n-cpu-moe experts; CPU runs: total) */
+    uint32_t n_cpu_moe;             /* layers whose routed experts stay in system RAM */
+    uint64_t largest_allocation_bytes; /* biggest single buffer the run allocates on a device */
     /* speed */
     double tokens_per_second;       /* decode estimate; 0 when unknown */
     const char *speed_basis;        /* static sentence */
+    double prompt_tokens_per_second; /* prompt processing estimate; 0 when unknown */
+    const char *prompt_speed_basis; /* static sentence */
     /* warnings: bit set of EST_WARN_* */
     uint32_t warnings;
 };
@@ -170,6 +195,7 @@ struct est_result {
 #define EST_WARN_KV_TYPE_NEEDS_FA     (1u << 2) /* quantized V cache forced flash attention on */
 #define EST_WARN_PARAMS_DERIVED       (1u << 3) /* params were derived from the shape */
 #define EST_WARN_SPEED_UNKNOWN        (1u << 4) /* no bandwidth: no speed estimate */
+#define EST_WARN_ALLOCATION_CAP       (1u << 5) /* a buffer exceeds the backend's per-allocation cap */
 
 /* Size one configuration. Fills *out completely on EST_OK; on error *out is
 ** zeroed. Pure. */
@@ -180,6 +206,11 @@ enum est_status est_estimate(const struct est_input *in, struct est_result *out)
 ** Searches with est_estimate; capped at max(model max_position_embeddings,
 ** in->context) (or EST_CONTEXT_MAX when the model has no maximum). */
 uint32_t est_max_context(const struct est_input *in);
+
+/* Smallest --n-cpu-moe N (llama.cpp family, MoE models) with which the
+** verdict is RUNS or TIGHT at in->context, everything else as in *in; 0 when
+** the model is not MoE, the runtime cannot do it, or no N fits. */
+uint32_t est_min_cpu_moe(const struct est_input *in);
 
 /* Highest-quality quant the runtime loads for which the verdict at
 ** in->context is RUNS or TIGHT; NULL if none. */

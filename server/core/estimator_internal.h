@@ -25,6 +25,11 @@
 /* Most concurrent sequences we size (llama.cpp's own LLAMA_MAX_SEQ is 256;
 ** vLLM's largest default max_num_seqs is 1024). */
 #define ESTIMATOR_BATCH_MAX 65536u
+/* Largest physical batch (-ub) we size; llama.cpp's own ceiling is n_batch,
+** whose largest useful value is the context. */
+#define ESTIMATOR_UBATCH_MAX 65536u
+/* Largest per-device compute figure we size, TFLOPS (100x any device sold). */
+#define ESTIMATOR_TFLOPS_MAX 1e5
 /* Most identical devices we size together. */
 #define ESTIMATOR_DEVICES_MAX 1024u
 
@@ -231,9 +236,12 @@ struct estimator_kv {
 uint64_t estimator_kv_row_bytes(struct estimator_ck *ck, enum est_kv_type t, uint64_t n);
 
 /* Size the cache for `context` tokens per sequence and `batch` sequences as
-** runtime rt allocates it (padding, windows, MLA latent). */
-void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt, enum est_kv_type t,
-                          uint32_t context, uint32_t batch, struct estimator_ck *ck,
+** runtime rt allocates it (padding, windows, MLA latent), K stored as t_k and
+** V as t_v; n_ubatch is the llama.cpp family's physical batch (it widens the
+** sliding-window cache). */
+void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt,
+                          enum est_kv_type t_k, enum est_kv_type t_v, uint32_t context,
+                          uint32_t batch, uint32_t n_ubatch, struct estimator_ck *ck,
                           struct estimator_kv *out);
 
 /* KV bytes of repeating layer i. */
@@ -259,6 +267,9 @@ uint64_t estimator_llamacpp_compute_bytes(const struct estimator_shape *s, uint6
                                           uint32_t n_ubatch, bool flash_attn, uint32_t n_seq,
                                           uint32_t extra_devices, struct estimator_ck *ck);
 
+/* The llama.cpp family's physical batch for this input (-ub; 0 = 512). */
+uint32_t estimator_ubatch(const struct est_input *in);
+
 /* Activation working set for the runtime (compute_bytes of the result). */
 uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct est_input *in,
                                  enum est_runtime rt, uint32_t context, uint32_t batch,
@@ -276,9 +287,12 @@ uint32_t estimator_default_context(const struct est_input *in, const struct esti
 enum est_kv_type estimator_default_kv_type(enum est_runtime rt);
 
 /* Whether flash attention is on after the runtime resolves `auto`, given the
-** KV type; *forced is set when a quantized V cache forces it on. */
-bool estimator_flash_attention(const struct est_input *in, enum est_runtime rt, enum est_kv_type kv,
-                               bool *forced);
+** V cache type; *forced is set when a quantized V cache forces it on. */
+bool estimator_flash_attention(const struct est_input *in, enum est_runtime rt,
+                               enum est_kv_type kv_v, bool *forced);
+
+/* Whether the runtime stores K and V with different types (-ctk/-ctv). */
+bool estimator_kv_types_may_differ(enum est_runtime rt);
 
 /* Whether the runtime can split layers between the accelerator and system RAM. */
 bool estimator_runtime_offloads(enum est_runtime rt, const struct estimator_quant_row *q);
@@ -323,7 +337,8 @@ struct estimator_prep {
     /* the quant and what it implies (estimator_prepare_settings) */
     const struct estimator_quant_row *quant;
     enum est_runtime engine; /* the runtime that sizes it (LM Studio's MLX engine: mlx) */
-    enum est_kv_type kv_type;
+    enum est_kv_type kv_type;   /* K (and V unless kv_type_v says otherwise) */
+    enum est_kv_type kv_type_v; /* V */
     bool flash_attn;
     bool fa_forced;
     bool accel;
@@ -370,6 +385,48 @@ enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t 
 ** prepared *p (the verdict is runs or tight exactly when total <= usable).
 ** Before estimator_prepare_weights: whether everything but the weights fits. */
 bool estimator_fits_at(const struct estimator_prep *p, uint32_t context);
+
+/* ---- placement and verdict (estimator_place.c) --------------------------------------- */
+
+/* Where one estimate's bytes live, and the verdict that follows. */
+struct estimator_placement {
+    enum est_verdict verdict;
+    uint32_t gpu_layers;        /* repeating layers (+ output) on the accelerator */
+    uint32_t layers_total;      /* layers the runtime places (blocks + output for splitters) */
+    uint64_t gpu_layer_weights; /* weights of the repeating layers on the accelerator */
+    uint64_t gpu_layer_kv;      /* their KV */
+    uint64_t host_bytes;        /* system RAM needed beyond the accelerators */
+    uint32_t n_cpu_moe;         /* layers whose routed experts stay in system RAM */
+    uint32_t devices_reported;
+    uint64_t device_bytes[EST_SPLIT_MAX];
+    uint64_t device_usable;
+    double split[EST_SPLIT_MAX];
+    uint64_t largest_allocation;
+    bool allocation_cap_exceeded;
+};
+
+/* Place a fully prepared estimate's footprint on the device(s) and decide the
+** verdict. EST_E_RANGE on overflow. */
+enum est_status estimator_place(const struct estimator_prep *p, const struct estimator_footprint *f,
+                                struct estimator_placement *out);
+
+/* ---- speed (estimator_speed.c) ------------------------------------------------------- */
+
+struct estimator_speed {
+    double decode_tps;
+    const char *decode_basis;
+    double prompt_tps;
+    const char *prompt_basis;
+    bool unknown; /* no bandwidth figure: EST_WARN_SPEED_UNKNOWN */
+};
+
+/* Decode and prompt-processing speed of a placed estimate. */
+void estimator_speed(const struct estimator_prep *p, const struct estimator_footprint *f,
+                     const struct estimator_placement *pl, struct estimator_speed *out);
+
+/* Bytes read per decoded token from the weights (active experts only). */
+double estimator_active_weight_bytes(const struct estimator_shape *s,
+                                     const struct estimator_weights *wt);
 
 /* ASCII case-insensitive equality of two ids (ids are ASCII). estimator.c. */
 bool estimator_id_equal(const char *a, const char *b);

@@ -57,8 +57,9 @@ bool estimator_layer_is_swa(const struct estimator_shape *s, uint32_t i)
 ** default 16). */
 #define VLLM_BLOCK 16u
 
-void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt, enum est_kv_type t,
-                          uint32_t context, uint32_t batch, struct estimator_ck *ck,
+void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt,
+                          enum est_kv_type t_k, enum est_kv_type t_v, uint32_t context,
+                          uint32_t batch, uint32_t n_ubatch, struct estimator_ck *ck,
                           struct estimator_kv *out)
 {
     uint64_t k_elems, v_elems;
@@ -75,8 +76,8 @@ void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt, 
         k_elems = (uint64_t)s->n_kv * s->head_dim;
         v_elems = k_elems;
     }
-    out->bytes_per_cell = estimator_add(ck, estimator_kv_row_bytes(ck, t, k_elems),
-                                        v_elems ? estimator_kv_row_bytes(ck, t, v_elems) : 0);
+    out->bytes_per_cell = estimator_add(ck, estimator_kv_row_bytes(ck, t_k, k_elems),
+                                        v_elems ? estimator_kv_row_bytes(ck, t_v, v_elems) : 0);
 
     uint64_t full, swa;
     const uint64_t win = s->swa_window;
@@ -85,7 +86,7 @@ void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt, 
     case EST_RUNTIME_OLLAMA:
     case EST_RUNTIME_LMSTUDIO:
         full = estimator_pad(ck, context, LLAMACPP_CTX_PAD);
-        swa = win + ESTIMATOR_LLAMACPP_UBATCH;
+        swa = win + (n_ubatch ? n_ubatch : ESTIMATOR_LLAMACPP_UBATCH);
         swa = estimator_pad(ck, swa < full ? swa : full, LLAMACPP_CTX_PAD);
         break;
     case EST_RUNTIME_MLX:

@@ -122,6 +122,11 @@ static bool mlx_fused_attention(const struct estimator_shape *s)
 ** (plus one working copy) for that many sequences. */
 #define VLLM_BIG_GPU_GIB 70.0
 
+uint32_t estimator_ubatch(const struct est_input *in)
+{
+    return in->ubatch ? in->ubatch : ESTIMATOR_LLAMACPP_UBATCH;
+}
+
 uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct est_input *in,
                                  enum est_runtime rt, uint32_t context, uint32_t batch,
                                  bool flash_attn, const struct estimator_kv *kv,
@@ -139,8 +144,8 @@ uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct e
     case EST_RUNTIME_LLAMACPP:
     case EST_RUNTIME_OLLAMA:
     case EST_RUNTIME_LMSTUDIO:
-        return estimator_llamacpp_compute_bytes(s, n_kv, ESTIMATOR_LLAMACPP_UBATCH, flash_attn,
-                                                batch, accel ? count - 1 : 0, ck);
+        return estimator_llamacpp_compute_bytes(s, n_kv, estimator_ubatch(in), flash_attn, batch,
+                                                accel ? count - 1 : 0, ck);
     case EST_RUNTIME_MLX: {
         uint64_t chunk = context < MLX_PREFILL_STEP ? context : MLX_PREFILL_STEP;
         chunk = estimator_mul(ck, chunk, batch);
@@ -332,12 +337,12 @@ bool est_kv_type_supported(enum est_runtime rt, enum est_kv_type t)
 ** Attention"; Ollama honours OLLAMA_KV_CACHE_TYPE only with flash attention).
 ** vLLM (FlashAttention/FlashInfer), MLX (fused SDPA) and transformers (sdpa)
 ** use fused attention unless transformers is told otherwise. */
-bool estimator_flash_attention(const struct est_input *in, enum est_runtime rt, enum est_kv_type kv,
-                               bool *forced)
+bool estimator_flash_attention(const struct est_input *in, enum est_runtime rt,
+                               enum est_kv_type kv_v, bool *forced)
 {
     *forced = false;
     if (is_llamacpp_family(rt)) {
-        bool quant = kv == EST_KV_Q8_0 || kv == EST_KV_Q4_0;
+        bool quant = kv_v == EST_KV_Q8_0 || kv_v == EST_KV_Q4_0;
         if (quant && in->flash_attention != EST_ON) {
             *forced = true;
             return true;
@@ -347,6 +352,14 @@ bool estimator_flash_attention(const struct est_input *in, enum est_runtime rt, 
     if (rt == EST_RUNTIME_TRANSFORMERS)
         return in->flash_attention != EST_OFF;
     return true;
+}
+
+/* llama.cpp takes -ctk and -ctv separately (common/arg.cpp); LM Studio has
+** separate K and V cache quantization settings. Ollama's OLLAMA_KV_CACHE_TYPE,
+** mlx-lm's --kv-bits and vLLM's --kv-cache-dtype set both at once. */
+bool estimator_kv_types_may_differ(enum est_runtime rt)
+{
+    return rt == EST_RUNTIME_LLAMACPP || rt == EST_RUNTIME_LMSTUDIO;
 }
 
 bool estimator_runtime_offloads(enum est_runtime rt, const struct estimator_quant_row *q)

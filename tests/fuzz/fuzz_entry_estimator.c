@@ -559,7 +559,7 @@ static void seed_case(size_t i, struct est_input *in, struct fix_names *names)
         in->model = QWEN25_32B;
         in->quant = est_quant_find("mlx-8bit");
         in->context = 32768;
-        in->device = (struct est_device){EST_DEVICE_UNIFIED, EST_BACKEND_METAL, 32, 400, 32, 1};
+        in->device = (struct est_device){EST_DEVICE_UNIFIED, EST_BACKEND_METAL, 32, 400, 32, 1, 0, 0};
         in->runtime = EST_RUNTIME_MLX;
         in->os = EST_OS_MACOS;
         *names = (struct fix_names){.model_id = "qwen2.5-32b-instruct",
@@ -572,7 +572,7 @@ static void seed_case(size_t i, struct est_input *in, struct fix_names *names)
         in->model = LLAMA31_8B;
         in->quant = est_quant_find("Q4_K_M");
         in->context = 8192;
-        in->device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_CUDA, 24, 1008, 32, 1};
+        in->device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_CUDA, 24, 1008, 32, 1, 0, 0};
         in->runtime = EST_RUNTIME_LLAMACPP;
         in->os = EST_OS_LINUX;
         *names = (struct fix_names){.model_id = "llama-3.1-8b-instruct",
@@ -583,7 +583,7 @@ static void seed_case(size_t i, struct est_input *in, struct fix_names *names)
         break;
     case 2: /* gpt-oss-20b (MoE, sliding window) in Ollama on an M4 Pro 24 GB, q8_0 KV */
         in->model = GPT_OSS_20B;
-        in->device = (struct est_device){EST_DEVICE_UNIFIED, EST_BACKEND_METAL, 24, 273, 24, 1};
+        in->device = (struct est_device){EST_DEVICE_UNIFIED, EST_BACKEND_METAL, 24, 273, 24, 1, 0, 0};
         in->runtime = EST_RUNTIME_OLLAMA;
         in->os = EST_OS_MACOS;
         in->kv_type = EST_KV_Q8_0;
@@ -596,7 +596,7 @@ static void seed_case(size_t i, struct est_input *in, struct fix_names *names)
         in->model = DEEPSEEK_V3;
         in->quant = est_quant_find("fp8");
         in->context = 65536;
-        in->device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_CUDA, 141, 4800, 1024, 8};
+        in->device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_CUDA, 141, 4800, 1024, 8, 0, 0};
         in->runtime = EST_RUNTIME_VLLM;
         in->os = EST_OS_LINUX;
         in->batch = 16;
@@ -609,7 +609,7 @@ static void seed_case(size_t i, struct est_input *in, struct fix_names *names)
     case 4: /* Gemma 3 27B bf16 in transformers on a 64 GB DDR5 CPU box, an inline model */
         in->model = GEMMA3_27B;
         in->context = 131072;
-        in->device = (struct est_device){EST_DEVICE_CPU, EST_BACKEND_CPU, 64, 89.6, 64, 1};
+        in->device = (struct est_device){EST_DEVICE_CPU, EST_BACKEND_CPU, 64, 89.6, 64, 1, 0, 0};
         in->runtime = EST_RUNTIME_TRANSFORMERS;
         in->os = EST_OS_WINDOWS;
         *names = (struct fix_names){.model_id = "inline"};
@@ -618,7 +618,7 @@ static void seed_case(size_t i, struct est_input *in, struct fix_names *names)
         in->model = LLAMA31_8B;
         in->quant = est_quant_find("Q8_0");
         in->context = 131072;
-        in->device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_CUDA, 8, 240, 16, 1};
+        in->device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_CUDA, 8, 240, 16, 1, 0, 0};
         in->runtime = EST_RUNTIME_LLAMACPP;
         in->os = EST_OS_WINDOWS;
         *names = (struct fix_names){.model_id = "llama-3.1-8b-instruct",
@@ -633,7 +633,7 @@ static void seed_case(size_t i, struct est_input *in, struct fix_names *names)
                                        UINT32_MAX, 4096,       UINT32_MAX, UINT32_MAX, UINT32_MAX,
                                        UINT32_MAX, UINT32_MAX, UINT32_MAX};
         in->context = EST_CONTEXT_MAX;
-        in->device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_VULKAN, NAN, 1e308, -1, 1024};
+        in->device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_VULKAN, NAN, 1e308, -1, 1024, 0, 0};
         in->runtime = EST_RUNTIME_LMSTUDIO;
         in->os = EST_OS_WINDOWS;
         in->batch = UINT32_MAX;
