@@ -233,6 +233,47 @@ static bool valid_optional(double g)
     return g >= 0.0 && isfinite(g);
 }
 
+/* Largest --tensor-split share we size (llama.cpp reads floats; the API
+** accepts up to 1,000,000). */
+#define ESTIMATOR_SPLIT_SHARE_MAX 1e9
+
+/* --tensor-split and --n-cpu-moe against the devices and the runtime.
+** - tensor_split: llama.cpp's -ts (common/arg.cpp), one share per device it
+**   uses (at most LLAMA_MAX_DEVICES = 16); a share for a device that is not
+**   there is EST_E_INVALID. Only llama.cpp takes proportions: Ollama lays
+**   out layers itself (llm/server.go passes its own split), LM Studio offers
+**   "evenly" / "favorMainGpu" strategies only (lmstudio-js
+**   LLMLoadModelConfig), vLLM, MLX and transformers do not split by layer.
+** - n_cpu_moe: llama.cpp -ncmoe/--n-cpu-moe (common/arg.cpp: one
+**   llm_ffn_exps_block_regex(i) override to the CPU buffer type per layer
+**   i < N) and LM Studio ("Force Model Expert Weights onto CPU", 0.3.23,
+**   lmstudio.ai/blog/lmstudio-v0.3.23; numCpuExpertLayersRatio in lmstudio-js
+**   LLMLoadModelConfig) keep experts in RAM; Ollama has no such setting
+**   (ollama/ollama#11772 open, PR #12333 declined in favour of automatic
+**   placement); vLLM, MLX and transformers have none either. It has no effect
+**   on dense models (ignored there). */
+static enum est_status check_placement_input(const struct est_input *in,
+                                             const struct estimator_shape *s)
+{
+    const uint32_t count = in->device.count ? in->device.count : 1;
+    bool split = false;
+    for (uint32_t i = 0; i < EST_SPLIT_MAX; i++) {
+        if (in->tensor_split[i] > ESTIMATOR_SPLIT_SHARE_MAX)
+            return EST_E_RANGE;
+        if (in->tensor_split[i] > 0.0) {
+            split = true;
+            if (i >= count)
+                return EST_E_INVALID;
+        }
+    }
+    if (split && in->runtime != EST_RUNTIME_LLAMACPP)
+        return EST_E_UNSUPPORTED;
+    if (in->n_cpu_moe > 0 && s->moe && in->runtime != EST_RUNTIME_LLAMACPP &&
+        in->runtime != EST_RUNTIME_LMSTUDIO)
+        return EST_E_UNSUPPORTED;
+    return EST_OK;
+}
+
 /* ---- est_estimate in stages --------------------------------------------------------- */
 
 enum est_status estimator_prepare_input(const struct est_input *in, struct estimator_prep *p)
@@ -285,6 +326,9 @@ enum est_status estimator_prepare_input(const struct est_input *in, struct estim
         return EST_E_RANGE;
 
     enum est_status st = estimator_shape_resolve(&in->model, &p->shape);
+    if (st != EST_OK)
+        return st;
+    st = check_placement_input(in, &p->shape);
     if (st != EST_OK)
         return st;
 
@@ -354,7 +398,7 @@ enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t 
     const struct est_input *in = p->in;
     const struct estimator_shape *s = &p->shape;
 
-    f->context = context ? context : estimator_default_context(in, s);
+    f->context = context ? context : estimator_default_context(p);
     f->batch = in->batch ? in->batch : 1;
     estimator_kv_compute(s, p->engine, p->kv_type, p->kv_type_v, f->context, f->batch,
                          estimator_ubatch(in), &ck, &f->kv);
@@ -372,7 +416,17 @@ enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t 
 bool estimator_fits_at(const struct estimator_prep *p, uint32_t context)
 {
     struct estimator_footprint f;
-    return estimator_footprint_at(p, context, &f) == EST_OK && f.total <= p->usable;
+    if (estimator_footprint_at(p, context, &f) != EST_OK)
+        return false;
+    /* Before the weights are summed (est_best_quant's first look): whether
+    ** the rest alone fits, which every placement needs on the devices. */
+    if (p->wt.total == 0)
+        return f.total <= p->usable;
+    /* The verdict est_estimate gives: per device, --n-cpu-moe, the Vulkan
+    ** allocation cap. */
+    struct estimator_placement pl;
+    return estimator_place(p, &f, &pl) == EST_OK &&
+           (pl.verdict == EST_RUNS || pl.verdict == EST_TIGHT);
 }
 
 /* ---- est_estimate ---------------------------------------------------------------------- */
@@ -514,28 +568,35 @@ uint32_t est_max_context(const struct est_input *in)
 
 uint32_t est_min_cpu_moe(const struct est_input *in)
 {
-    struct est_input q;
     struct est_result r;
-    if (in == NULL || est_estimate(in, &r) != EST_OK)
-        return 0;
     struct estimator_shape s;
-    if (estimator_shape_resolve(&in->model, &s) != EST_OK || !s.moe)
+    if (in == NULL || estimator_shape_resolve(&in->model, &s) != EST_OK || !s.moe)
         return 0;
-    q = *in;
-    /* fitting is monotone in N (each step moves more experts to RAM) */
+    struct est_input q = *in;
+    /* The devices' part shrinks as N grows and the host part grows, so the
+    ** smallest N whose device part fits is the only candidate. On discrete
+    ** GPUs the device part is searched with unlimited host RAM (the budget of
+    ** a GPU does not depend on it); unified memory shares one pool, so there
+    ** the verdict itself is searched. */
+    struct est_input g = q;
+    if (g.device.kind == EST_DEVICE_GPU)
+        g.device.system_ram_gib = 1e6;
     uint32_t lo = 1, hi = s.n_layer;
-    q.n_cpu_moe = hi;
-    if (est_estimate(&q, &r) != EST_OK || (r.verdict != EST_RUNS && r.verdict != EST_TIGHT) ||
-        r.n_cpu_moe == 0)
+    g.n_cpu_moe = hi;
+    if (est_estimate(&g, &r) != EST_OK || r.n_cpu_moe == 0 ||
+        (r.verdict != EST_RUNS && r.verdict != EST_TIGHT))
         return 0;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        q.n_cpu_moe = mid;
-        if (est_estimate(&q, &r) == EST_OK && (r.verdict == EST_RUNS || r.verdict == EST_TIGHT))
+        g.n_cpu_moe = mid;
+        if (est_estimate(&g, &r) == EST_OK && (r.verdict == EST_RUNS || r.verdict == EST_TIGHT))
             hi = mid;
         else
             lo = mid + 1;
     }
+    q.n_cpu_moe = lo;
+    if (est_estimate(&q, &r) != EST_OK || (r.verdict != EST_RUNS && r.verdict != EST_TIGHT))
+        return 0;
     return lo;
 }
 
@@ -556,6 +617,10 @@ const struct est_quant *est_best_quant(const struct est_input *in)
         if (!estimator_quant_row_runs_on(row, in->runtime) ||
             estimator_prepare_settings(&p, &row->pub) != EST_OK)
             continue;
+        /* llama-server's default context is fitted to the weights
+        ** (estimator_default_context): no shortcut without them. */
+        if (in->context == 0 && p.engine == EST_RUNTIME_LLAMACPP)
+            rest_fits[p.engine] = 1;
         if (rest_fits[p.engine] == 0)
             rest_fits[p.engine] = estimator_fits_at(&p, in->context) ? 1 : -1;
         if (rest_fits[p.engine] < 0)

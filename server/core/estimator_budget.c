@@ -1,7 +1,8 @@
 /* estimator_budget.c: the usable memory budget of a device on a platform.
 ** Pure: no I/O, no allocation, no globals. Apple GPU working-set ceiling by RAM and
 ** macOS version, iogpu.wired_limit_mb, VRAM minus the GPU runtime context and the
-** Windows WDDM reservation, vLLM's utilization cap, system RAM minus an OS reserve.
+** Windows WDDM reservation, llama-server's --fit margin, vLLM's utilization cap,
+** system RAM minus an OS reserve.
 */
 #include "estimator_internal.h"
 
@@ -68,9 +69,29 @@ static uint64_t runtime_context(enum est_runtime rt, enum est_backend b)
 ** (ollama/ollama#9167; FACTS.md section 2). */
 #define WDDM_RESERVE_PERCENT 15u
 
-/* vLLM --gpu-memory-utilization default (vllm config/cache.py; FLAGS.md:
-** 0.92, older releases 0.9). */
+/* vLLM --gpu-memory-utilization default: 0.92 (vllm/entrypoints/llm.py
+** LLM(gpu_memory_utilization=0.92) and vllm/config/cache.py; releases before
+** 2026 used 0.9). */
 #define VLLM_GPU_UTILIZATION 0.92
+
+/* llama-server fits the parameters the user left unset (-ngl auto, -c 0) to
+** the free memory of every GPU by default, keeping a margin of 1024 MiB free
+** per device (common/common.h @001d906a: fit_params = true,
+** fit_params_target = 1024 MiB, --fit / --fit-target, PR #16653). When a GPU
+** would keep less, src/llama.cpp llama_params_fit_impl first shortens an
+** unset context (down to --fit-ctx 4096), then moves MoE experts and whole
+** layers to the CPU: the margin is memory the runtime will not fill. Ollama
+** starts llama-server without --fit-target for text models (ollama
+** llm/llama_server.go @fb307609), so the same margin applies; its own
+** per-GPU minimum (457 MiB, 512 MiB on Metal: ml/device.go MinimumMemory) is
+** a scheduler check the margin already covers. The fit looks only at devices
+** with their own memory pool: CPU-only runs keep no margin. */
+#define FIT_MARGIN (1024ull * ESTIMATOR_MIB)
+
+static bool runtime_fits_with_margin(enum est_runtime rt)
+{
+    return rt == EST_RUNTIME_LLAMACPP || rt == EST_RUNTIME_OLLAMA;
+}
 
 /* ---- Apple working-set ceiling ------------------------------------------------- */
 
@@ -152,6 +173,24 @@ static const char BASIS_UNIFIED[] =
 static const char BASIS_GPU[] = "VRAM minus the GPU runtime context, per device";
 static const char BASIS_GPU_WINDOWS[] =
     "VRAM minus the GPU runtime context and the Windows WDDM reservation (~15 %), per device";
+static const char BASIS_APPLE_WIRED_FIT[] =
+    "Apple GPU ceiling set with sysctl iogpu.wired_limit_mb, minus the 1 GiB llama-server "
+    "--fit keeps free";
+static const char BASIS_APPLE_CLASSIC_FIT[] =
+    "Apple GPU working-set ceiling (Metal recommendedMaxWorkingSetSize) on macOS 15 and "
+    "older: 2/3 of RAM up to 36 GiB, 3/4 above, minus the 1 GiB llama-server --fit keeps free";
+static const char BASIS_APPLE_CURRENT_FIT[] =
+    "Apple GPU working-set ceiling (Metal recommendedMaxWorkingSetSize) on current macOS: "
+    "about 74-84 % of RAM by size, interpolated from reported values (approximate), minus the "
+    "1 GiB llama-server --fit keeps free";
+static const char BASIS_UNIFIED_FIT[] =
+    "unified memory minus an OS reserve of 2.5 GiB + 10 %, the GPU runtime context and the "
+    "1 GiB llama-server --fit keeps free";
+static const char BASIS_GPU_FIT[] = "VRAM minus the GPU runtime context and the 1 GiB "
+                                    "llama-server --fit keeps free, per device";
+static const char BASIS_GPU_WINDOWS_FIT[] =
+    "VRAM minus the GPU runtime context, the Windows WDDM reservation (~15 %) and the 1 GiB "
+    "llama-server --fit keeps free, per device";
 static const char BASIS_VLLM[] =
     "vLLM gpu_memory_utilization 0.92 of VRAM (or VRAM minus the CUDA context), per device";
 
@@ -202,6 +241,12 @@ void estimator_budget(const struct est_input *in, struct estimator_ck *ck, uint6
                 *approximate = true;
             }
         }
+        if (runtime_fits_with_margin(in->runtime)) {
+            ws = estimator_sub_floor(ws, FIT_MARGIN);
+            *basis = *basis == BASIS_APPLE_WIRED     ? BASIS_APPLE_WIRED_FIT
+                     : *basis == BASIS_APPLE_CLASSIC ? BASIS_APPLE_CLASSIC_FIT
+                                                     : BASIS_APPLE_CURRENT_FIT;
+        }
         *usable = estimator_mul(ck, ws, count);
         return;
     }
@@ -225,6 +270,12 @@ void estimator_budget(const struct est_input *in, struct estimator_ck *ck, uint6
                 *basis = BASIS_VLLM;
             }
         }
+    }
+    if (runtime_fits_with_margin(in->runtime)) {
+        per = estimator_sub_floor(per, FIT_MARGIN);
+        *basis = *basis == BASIS_UNIFIED       ? BASIS_UNIFIED_FIT
+                 : *basis == BASIS_GPU_WINDOWS ? BASIS_GPU_WINDOWS_FIT
+                                               : BASIS_GPU_FIT;
     }
     *usable = estimator_mul(ck, per, count);
 }

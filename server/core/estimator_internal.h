@@ -244,6 +244,14 @@ void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt,
                           uint32_t batch, uint32_t n_ubatch, struct estimator_ck *ck,
                           struct estimator_kv *out);
 
+/* How the llama.cpp family holds `batch` concurrent sequences (est_input.batch,
+** each of `context` tokens): *n_seq_max sequences (llama_context n_seq_max,
+** which also sizes the output buffer) and whether they share one unified KV
+** pool (*unified) or get one stream of context cells each. Only meaningful
+** for the llama.cpp family. */
+void estimator_llamacpp_seqs(enum est_runtime rt, uint32_t batch, uint32_t *n_seq_max,
+                             bool *unified);
+
 /* KV bytes of repeating layer i. */
 uint64_t estimator_kv_layer_bytes(const struct estimator_shape *s, const struct estimator_kv *kv,
                                   uint32_t i, struct estimator_ck *ck);
@@ -280,8 +288,10 @@ uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct e
 uint64_t estimator_overhead_bytes(const struct est_input *in, enum est_runtime rt,
                                   bool on_accelerator, struct estimator_ck *ck);
 
-/* The context the runtime allocates when the caller gives none. */
-uint32_t estimator_default_context(const struct est_input *in, const struct estimator_shape *s);
+struct estimator_prep;
+/* The context the runtime allocates when the caller gives none, for a fully
+** prepared estimate (llama-server's --fit default depends on the weights). */
+uint32_t estimator_default_context(const struct estimator_prep *p);
 
 /* The runtime's KV type when the caller asks for the default. */
 enum est_kv_type estimator_default_kv_type(enum est_runtime rt);

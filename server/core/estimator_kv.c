@@ -30,12 +30,25 @@ uint64_t estimator_kv_row_bytes(struct estimator_ck *ck, enum est_kv_type t, uin
     }
 }
 
+/* Which layers use the window. llama.cpp marks layer il a window layer
+** unless il % n_pattern == n_pattern - 1 (src/llama-hparams.cpp
+** set_swa_pattern, dense_first false): Gemma 2 and gpt-oss (pattern 2: window,
+** full, ...), Gemma 3 (pattern 6: five window layers, then one global),
+** Llama 4 (pattern 4, chunked attention on three of four layers), Cohere 2
+** (pattern 4); transformers' layer_types lists the same interleave. The record
+** carries only the count of window layers, so the pattern is the period that
+** gives exactly that many global layers (n_layer / n_global, when
+** n_layer / period == n_global); other mixes spread the window layers evenly. */
 bool estimator_layer_is_swa(const struct estimator_shape *s, uint32_t i)
 {
     if (s->swa_layers == 0 || s->swa_window == 0)
         return false;
     if (s->swa_layers >= s->n_layer)
         return true;
+    const uint32_t n_global = s->n_layer - s->swa_layers;
+    const uint32_t period = s->n_layer / n_global;
+    if (period >= 2 && s->n_layer / period == n_global)
+        return i % period != period - 1;
     /* Spread the window layers evenly: layer i is a window layer when the
     ** running share of window layers steps up at i. */
     uint64_t a = (uint64_t)i * s->swa_layers / s->n_layer;
@@ -44,11 +57,45 @@ bool estimator_layer_is_swa(const struct estimator_shape *s, uint32_t i)
 }
 
 /* llama.cpp pads the context to 256 cells (src/llama-context.cpp:
-** cparams.n_ctx = GGML_PAD(n_ctx, 256), PR #17046; per-sequence context also
-** padded to 256 when the KV cache is not unified) and sizes the sliding-window
-** cache to GGML_PAD(min(n_ctx, n_swa + n_ubatch), 256) per stream
-** (src/llama-kv-cache-iswa.cpp @02c28f53). */
+** cparams.n_ctx = GGML_PAD(n_ctx, 256), PR #17046). Without a unified cache
+** each of the n_seq_max sequences gets its own stream of
+** n_ctx_seq = GGML_PAD(n_ctx / n_seq_max, 256) cells; a unified cache is one
+** stream of n_ctx cells (src/llama-kv-cache.cpp: n_stream = unified ? 1 :
+** n_seq_max, kv_size = n_ctx_seq). The sliding-window cache of each stream
+** holds GGML_PAD(min(kv_size, n_swa * (unified ? n_seq_max : 1) + n_ubatch),
+** 256) cells (src/llama-kv-cache-iswa.cpp @2aef9767; --swa-full, off by
+** default, makes it kv_size). Llama 4's chunked attention
+** (LLAMA_SWA_TYPE_CHUNKED, n_swa = attention_chunk_size 8192) takes the same
+** cache. */
 #define LLAMACPP_CTX_PAD 256u
+
+/* est_input.batch -> llama.cpp sequences:
+** - llama.cpp, one sequence: llama-server's default -np is auto, which becomes
+**   4 slots sharing a unified cache (tools/server/server.cpp: n_parallel < 0
+**   -> n_parallel = 4, kv_unified = true; common/arg.cpp sets -1 for the
+**   server). The slots share the context's cells, so the KV cache is that of
+**   one sequence; the window cache and the output buffer are sized for 4.
+** - llama.cpp, B > 1 sequences: `-np B -c B*context`; an explicit -np leaves
+**   kv_unified false (common/common.h), so each sequence gets its own stream
+**   of context cells.
+** - Ollama: always `-np OLLAMA_NUM_PARALLEL -c num_ctx*np` (ollama
+**   llm/llama_server.go @fb307609; OLLAMA_NUM_PARALLEL default 1,
+**   envconfig/config.go): one stream per sequence.
+** - LM Studio: one stream per sequence (sized like an explicit -np). */
+void estimator_llamacpp_seqs(enum est_runtime rt, uint32_t batch, uint32_t *n_seq_max,
+                             bool *unified)
+{
+    if (batch == 0)
+        batch = 1;
+    if (rt == EST_RUNTIME_LLAMACPP && batch == 1) {
+        *n_seq_max = 4;
+        *unified = true;
+        return;
+    }
+    *n_seq_max = batch;
+    *unified = false;
+}
+
 /* mlx-lm grows its KVCache in steps of 256 cells (mlx_lm/models/cache.py
 ** KVCache.step = 256); window layers use a RotatingKVCache of max_size =
 ** sliding_window. */
@@ -64,8 +111,10 @@ void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt,
 {
     uint64_t k_elems, v_elems;
     if (s->mla && rt != EST_RUNTIME_TRANSFORMERS) {
-        /* Latent cache: kv_lora_rank + qk_rope_head_dim per token and layer
-        ** (llama.cpp deepseek2 MLA, vLLM MLA backends, mlx-lm deepseek_v3). */
+        /* Latent cache: kv_lora_rank + qk_rope_head_dim per token and layer,
+        ** no V cache (llama.cpp src/llama-kv-cache.cpp: has_v = !is_mla, V is
+        ** a view of the latent; vLLM's MLA backends and mlx-lm deepseek_v3
+        ** cache the same latent). */
         k_elems = (uint64_t)s->kv_lora + s->rope_dim;
         v_elems = 0;
     } else if (s->mla) {
@@ -84,11 +133,21 @@ void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt,
     switch (rt) {
     case EST_RUNTIME_LLAMACPP:
     case EST_RUNTIME_OLLAMA:
-    case EST_RUNTIME_LMSTUDIO:
+    case EST_RUNTIME_LMSTUDIO: {
+        /* B sequences of `context` tokens: B streams of pad(context) cells
+        ** (n_ctx = pad(B * context) split B ways and padded again gives
+        ** exactly pad(context)), or one unified stream of pad(context). */
+        uint32_t n_seq = 1;
+        bool unified = false;
+        estimator_llamacpp_seqs(rt, batch, &n_seq, &unified);
         full = estimator_pad(ck, context, LLAMACPP_CTX_PAD);
-        swa = win + (n_ubatch ? n_ubatch : ESTIMATOR_LLAMACPP_UBATCH);
+        swa = estimator_add(ck, estimator_mul(ck, win, unified ? n_seq : 1),
+                            n_ubatch ? n_ubatch : ESTIMATOR_LLAMACPP_UBATCH);
         swa = estimator_pad(ck, swa < full ? swa : full, LLAMACPP_CTX_PAD);
+        if (unified)
+            batch = 1; /* one stream */
         break;
+    }
     case EST_RUNTIME_MLX:
         full = estimator_pad(ck, context, MLX_KV_STEP);
         swa = win < full ? win : full;

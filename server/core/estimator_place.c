@@ -1,45 +1,436 @@
 /* estimator_place.c: where an estimate's bytes live, and the verdict.
 ** Pure: no I/O, no allocation, no globals. Full fit, exact partial offload of
 ** whole layers (llama.cpp's -ngl from the top of the stack, the output layer
-** last), the host RAM that offload needs, per-device totals.
+** last), --n-cpu-moe (routed experts of the first N layers in system RAM), the
+** llama.cpp layer split over several devices with per-device totals and a
+** balanced --tensor-split, the host RAM all of that needs, and the largest
+** single buffer against Vulkan's per-allocation cap.
+**
+** How llama.cpp places a model (src/llama-model.cpp load_tensors @ 00342301):
+** - the split: --tensor-split proportions, or each device's free memory when
+**   none is given (identical devices: equal shares), summed into cumulative
+**   fractions and normalised;
+** - i_gpu_start = max(n_layer - n_gpu_layers, 0), act_gpu_layers =
+**   min(n_gpu_layers, n_layer + 1); layer il (the output layer is il =
+**   n_layer) goes to the CPU when il < i_gpu_start, else to device
+**   upper_bound(splits, float(il - i_gpu_start) / act_gpu_layers);
+** - the input layer (token_embd) always stays on the CPU; KV of a layer lives
+**   with that layer (offload_kqv, the default); each device runs its own
+**   compute buffer (ggml_backend_sched, one per backend).
+** The input embedding is still charged to the device that holds the output
+** layer, as the single-device total does: for tied embeddings that device
+** holds a copy of it as the output matrix, for untied ones this keeps the
+** estimate on the safe side by the embedding's size.
 */
 #include "estimator_internal.h"
 
 #include <string.h>
 
-/* Repeating layers that fit on the accelerator, taken from the top of the
-** stack down as llama.cpp's -ngl does (the output layer counts as one more
-** layer and moves only when every repeating layer is on the accelerator). */
-static void place_layers(const struct estimator_wctx *w, const struct estimator_kv *kv,
-                         uint64_t avail, struct estimator_ck *ck, struct estimator_placement *p)
+/* ggml's CUDA backend runs an op whose weights sit in host memory on the GPU
+** when the op's batch reaches 32 tokens (ggml/src/ggml-cuda/ggml-cuda.cu
+** ggml_backend_cuda_device_offload_op, GGML_OP_OFFLOAD_MIN_BATCH default 32;
+** MUL_MAT_ID counts ne[2] = tokens), copying the weights into the first
+** device's compute buffer as a split input (ggml/src/ggml-backend.cpp
+** ggml_backend_sched_split_graph, "1.off"). With --n-cpu-moe this is one
+** layer's routed experts during prompt processing. */
+#define PLACE_OP_OFFLOAD_MIN_BATCH 32u
+
+/* Everything one placement needs, resolved once. */
+struct place {
+    const struct estimator_prep *p;
+    const struct estimator_footprint *f;
+    struct estimator_ck *ck;
+    uint32_t n_layer;
+    uint32_t n_cpu_moe;       /* layers whose routed experts stay in RAM */
+    uint32_t n_dev;           /* devices sized one by one (1 = all as one) */
+    float cum[EST_SPLIT_MAX]; /* cumulative normalised split */
+    uint64_t dev_usable;      /* what one sized device may hold */
+    uint64_t out_compute;     /* compute buffer of the device with the output */
+    uint64_t extra_compute;   /* compute buffer of each other device */
+    uint64_t overhead_each;   /* reserves per sized device */
+    uint64_t overhead_rest;   /* remainder of the reserves (output device) */
+    uint64_t nonlayer;        /* weights outside the repeating layers */
+    uint64_t op_copy;         /* experts copied to device 0 for prompt processing */
+};
+
+/* Device index of slot il when `act` slots from `start` are on the devices:
+** llama.cpp's upper_bound over the cumulative split, in float as it does. */
+static uint32_t place_device_of(const struct place *pc, uint32_t il, uint32_t start, uint32_t act)
 {
-    const struct estimator_shape *s = w->shape;
-    uint64_t used = 0;
-    for (uint32_t n = 0; n < s->n_layer; n++) {
-        uint32_t i = s->n_layer - 1 - n;
-        uint64_t lw = estimator_layer_weight_bytes(w, i, ck, NULL);
-        uint64_t lk = estimator_kv_layer_bytes(s, kv, i, ck);
-        uint64_t need = estimator_add(ck, estimator_add(ck, used, lw), lk);
-        if (need > avail || ck->overflow)
-            break;
-        used = need;
-        p->gpu_layers++;
-        p->gpu_layer_weights = estimator_add(ck, p->gpu_layer_weights, lw);
-        p->gpu_layer_kv = estimator_add(ck, p->gpu_layer_kv, lk);
+    const float x = (float)(il - start) / (float)act;
+    uint32_t d = 0;
+    while (d < pc->n_dev && !(pc->cum[d] > x))
+        d++;
+    return d < pc->n_dev ? d : pc->n_dev - 1;
+}
+
+/* Bytes layer i keeps on its device (weights without the experts that
+** --n-cpu-moe keeps in RAM, plus its KV); *weights gets the weight part. */
+static uint64_t place_layer_bytes(const struct place *pc, uint32_t i, uint64_t *weights)
+{
+    uint64_t routed = 0;
+    uint64_t lw = estimator_layer_weight_bytes(&pc->p->w, i, pc->ck, &routed);
+    if (i < pc->n_cpu_moe)
+        lw = estimator_sub_floor(lw, routed);
+    if (weights)
+        *weights = lw;
+    return estimator_add(pc->ck, lw, estimator_kv_layer_bytes(&pc->p->shape, &pc->f->kv, i, pc->ck));
+}
+
+/* Per-device bytes with the top `ngl` slots (layers, then the output) on the
+** devices, as llama.cpp's -ngl places them. *lw / *lk get the repeating
+** layers' weights / KV on the devices. */
+static void place_fill(const struct place *pc, uint32_t ngl, uint64_t bytes[EST_SPLIT_MAX],
+                       uint64_t *lw, uint64_t *lk)
+{
+    struct estimator_ck *ck = pc->ck;
+    const uint32_t n = pc->n_layer;
+    const uint32_t act = ngl < n + 1 ? ngl : n + 1;
+    const uint32_t start = ngl < n ? n - ngl : 0;
+    memset(bytes, 0, sizeof(uint64_t) * EST_SPLIT_MAX);
+    *lw = 0;
+    *lk = 0;
+    for (uint32_t il = start; act > 0 && il < n; il++) {
+        uint64_t w = 0;
+        uint64_t b = place_layer_bytes(pc, il, &w);
+        uint32_t d = place_device_of(pc, il, start, act);
+        bytes[d] = estimator_add(ck, bytes[d], b);
+        *lw = estimator_add(ck, *lw, w);
+        *lk = estimator_add(ck, *lk, estimator_sub_floor(b, w));
+    }
+    /* the device with the output layer (or, when the output stays on the
+    ** CPU, the last one) runs the whole graph's widest part and the logits */
+    uint32_t out = pc->n_dev - 1;
+    if (act == n + 1) {
+        out = place_device_of(pc, n, start, act);
+        bytes[out] = estimator_add(ck, bytes[out], pc->nonlayer);
+    }
+    for (uint32_t d = 0; d < pc->n_dev; d++) {
+        uint64_t fixed = d == out ? estimator_add(ck, pc->out_compute, pc->overhead_rest)
+                                  : pc->extra_compute;
+        fixed = estimator_add(ck, fixed, pc->overhead_each);
+        bytes[d] = estimator_add(ck, bytes[d], fixed);
+    }
+    bytes[0] = estimator_add(ck, bytes[0], pc->op_copy);
+}
+
+static bool place_all_fit(const struct place *pc, const uint64_t bytes[EST_SPLIT_MAX])
+{
+    for (uint32_t d = 0; d < pc->n_dev; d++)
+        if (bytes[d] > pc->dev_usable)
+            return false;
+    return !pc->ck->overflow;
+}
+
+static uint64_t place_sum(const struct place *pc, const uint64_t bytes[EST_SPLIT_MAX])
+{
+    uint64_t sum = 0;
+    for (uint32_t d = 0; d < pc->n_dev; d++)
+        sum = estimator_add(pc->ck, sum, bytes[d]);
+    return sum;
+}
+
+/* Fill pc->cum from proportions share[0..n_dev-1] (the first n_dev > 0). */
+static void place_set_split(struct place *pc, const double *share)
+{
+    float sum = 0.0f;
+    for (uint32_t d = 0; d < pc->n_dev; d++) {
+        sum += (float)share[d];
+        pc->cum[d] = sum;
+    }
+    for (uint32_t d = 0; d < pc->n_dev; d++)
+        pc->cum[d] = sum > 0.0f ? pc->cum[d] / sum : (float)(d + 1) / (float)pc->n_dev;
+}
+
+/* Whether every slot (layers, then the output) can be laid out from device 0
+** on with each device keeping at least `headroom` free; counts[] gets the
+** slots per device. Contiguous first-fit is optimal for ordered slots. */
+static bool place_balance_try(const struct place *pc, int64_t headroom,
+                              double counts[EST_SPLIT_MAX])
+{
+    struct estimator_ck *ck = pc->ck;
+    const uint32_t n = pc->n_layer;
+    uint32_t slot = 0;
+    /* as the output device a device runs the wide compute buffer instead of
+    ** the per-layer part */
+    const uint64_t out_delta =
+        estimator_add(ck, estimator_sub_floor(pc->out_compute, pc->extra_compute),
+                      estimator_add(ck, pc->nonlayer, pc->overhead_rest));
+    for (uint32_t d = 0; d < pc->n_dev; d++) {
+        int64_t cap = (int64_t)pc->dev_usable - headroom;
+        uint64_t fixed = estimator_add(ck, pc->extra_compute, pc->overhead_each);
+        if (d == 0)
+            fixed = estimator_add(ck, fixed, pc->op_copy);
+        counts[d] = 0.0;
+        if (cap < 0 || (uint64_t)cap < fixed)
+            continue;
+        uint64_t room = (uint64_t)cap - fixed;
+        while (slot <= n) {
+            uint64_t cost = slot < n ? place_layer_bytes(pc, slot, NULL) : out_delta;
+            if (cost > room || ck->overflow)
+                break;
+            room -= cost;
+            slot++;
+            counts[d] += 1.0;
+        }
+    }
+    return slot == n + 1 && !ck->overflow;
+}
+
+/* The split (whole slots per device) that leaves the most headroom on the
+** fullest device; false when none fits every device. */
+static bool place_balance(struct place *pc, double counts[EST_SPLIT_MAX])
+{
+    int64_t lo = 0, hi = (int64_t)pc->dev_usable + 1;
+    if (!place_balance_try(pc, 0, counts))
+        return false;
+    /* largest headroom in [lo, hi) that still lays everything out */
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (place_balance_try(pc, mid, counts))
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return place_balance_try(pc, lo, counts);
+}
+
+/* Biggest tensor of repeating layer i on the device, as a share of the
+** layer's bytes by element count (one storage type per layer assumed): the
+** widest of Q/O, K/V, a dense FFN matrix and one routed-expert matrix (each
+** ffn_*_exps tensor holds every expert, so a third of the routed bytes). */
+static uint64_t place_largest_layer_tensor(const struct place *pc, uint32_t i)
+{
+    struct estimator_ck *ck = pc->ck;
+    const struct estimator_shape *s = &pc->p->shape;
+    uint64_t routed = 0;
+    uint64_t lw = estimator_layer_weight_bytes(&pc->p->w, i, ck, &routed);
+    uint64_t largest = i < pc->n_cpu_moe ? 0 : routed / 3 + (routed % 3 != 0);
+    const uint64_t h = s->hidden;
+    uint64_t q = estimator_mul(ck, h, (uint64_t)s->n_head * s->head_dim);
+    uint64_t kvw = estimator_mul(ck, h, (uint64_t)s->n_kv * s->head_dim);
+    uint64_t ffw = s->moe ? (uint64_t)s->expert_ff * s->n_shared : s->ff;
+    uint64_t ff = estimator_mul(ck, h, ffw);
+    uint64_t elems = estimator_add(ck, estimator_mul(ck, q, 2), estimator_mul(ck, kvw, 2));
+    elems = estimator_add(ck, elems, estimator_mul(ck, ff, 3));
+    uint64_t dense = estimator_sub_floor(lw, routed);
+    uint64_t widest = q > ff ? q : ff;
+    if (elems > 0 && dense > 0) {
+        /* dense * widest / elems without overflow for realistic sizes */
+        double share = (double)dense * ((double)widest / (double)elems);
+        uint64_t t = estimator_bytes_from_double(ck, share);
+        if (t > largest)
+            largest = t;
+    }
+    return largest;
+}
+
+/* The largest single buffer the run asks a device for: ggml packs weights
+** and the KV cache into buffers of at most the backend's max size and splits
+** compute buffers into chunks (ggml/src/ggml-alloc.c
+** ggml_backend_alloc_ctx_tensors_from_buft_impl, ggml_dyn_tallocr_new_chunk
+** @ 0450e2f9), so only one tensor bigger than the limit fails: the output
+** matrix, a layer's K or V cache, the logits or attention scores of a
+** micro-batch, or a layer matrix. */
+static uint64_t place_largest_allocation(const struct place *pc, uint32_t gpu_layers, bool output)
+{
+    struct estimator_ck *ck = pc->ck;
+    const struct estimator_prep *p = pc->p;
+    const struct estimator_shape *s = &p->shape;
+    const struct estimator_kv *kv = &pc->f->kv;
+    uint64_t largest = 0;
+    if (output) {
+        /* tied embeddings: the output matrix is a copy of token_embd */
+        uint64_t o = s->tied ? p->wt.token_embd : p->wt.output;
+        largest = o;
+    }
+    const uint32_t n = pc->n_layer;
+    for (uint32_t i = n - gpu_layers; i < n; i++) {
+        uint64_t t = place_largest_layer_tensor(pc, i);
+        if (t > largest)
+            largest = t;
+    }
+    if (gpu_layers > 0) {
+        /* one K and one V tensor per layer, [width, cells] (llama-kv-cache.cpp) */
+        uint64_t k_w, v_w;
+        if (s->mla && p->engine != EST_RUNTIME_TRANSFORMERS) {
+            k_w = (uint64_t)s->kv_lora + s->rope_dim;
+            v_w = 0;
+        } else if (s->mla) {
+            k_w = (uint64_t)s->n_head * ((uint64_t)s->mla_nope + s->rope_dim);
+            v_w = (uint64_t)s->n_head * s->mla_v;
+        } else {
+            k_w = (uint64_t)s->n_kv * s->head_dim;
+            v_w = k_w;
+        }
+        uint64_t cells = kv->cells_full > kv->cells_swa ? kv->cells_full : kv->cells_swa;
+        if (s->swa_layers >= s->n_layer && s->swa_window)
+            cells = kv->cells_swa;
+        uint64_t kt = estimator_mul(ck, cells, estimator_kv_row_bytes(ck, p->kv_type, k_w));
+        uint64_t vt = v_w ? estimator_mul(ck, cells, estimator_kv_row_bytes(ck, p->kv_type_v, v_w))
+                          : 0;
+        if (kt > largest)
+            largest = kt;
+        if (vt > largest)
+            largest = vt;
+        /* compute: f32 logits of a micro-batch, or (flash attention off) the
+        ** KQ scores of all heads against every cell (llama-graph.cpp) */
+        const uint64_t n_kv =
+            (s->swa_layers >= s->n_layer && s->swa_window) ? kv->cells_swa : kv->cells_full;
+        uint64_t ub = estimator_ubatch(p->in);
+        uint64_t tokens = n_kv < ub ? n_kv : ub;
+        if (tokens == 0)
+            tokens = 1;
+        uint64_t logits = estimator_mul(ck, estimator_mul(ck, s->vocab, tokens), 4);
+        uint64_t scores = p->flash_attn
+                              ? estimator_mul(ck, estimator_mul(ck, n_kv, tokens), 4)
+                              : estimator_mul(ck, estimator_mul(ck, estimator_mul(ck, n_kv, tokens),
+                                                                s->n_head),
+                                              4);
+        if (logits > largest)
+            largest = logits;
+        if (scores > largest)
+            largest = scores;
+    }
+    return largest;
+}
+
+/* Host RAM the run may use: RAM minus the OS reserve; on unified memory the
+** pool is shared, so what the GPU holds is not available. */
+static uint64_t place_host_cap(const struct estimator_prep *p, uint64_t gpu_used,
+                               struct estimator_ck *ck)
+{
+    const struct est_device *dev = &p->in->device;
+    if (dev->kind == EST_DEVICE_UNIFIED) {
+        uint64_t ram = estimator_mul(
+            ck, estimator_bytes_from_double(ck, dev->memory_gib * (double)ESTIMATOR_GIB),
+            dev->count ? dev->count : 1);
+        return estimator_sub_floor(estimator_os_usable_ram(ram), gpu_used);
+    }
+    return estimator_os_usable_ram(
+        estimator_bytes_from_double(ck, dev->system_ram_gib * (double)ESTIMATOR_GIB));
+}
+
+static bool engine_splits(enum est_runtime engine)
+{
+    return engine == EST_RUNTIME_LLAMACPP || engine == EST_RUNTIME_OLLAMA ||
+           engine == EST_RUNTIME_LMSTUDIO;
+}
+
+/* Resolve the placement context: devices sized one by one, the split, the
+** compute buffer and reserves per device, --n-cpu-moe. */
+static void place_init(struct place *pc, const struct estimator_prep *p,
+                       const struct estimator_footprint *f, struct estimator_ck *ck)
+{
+    const struct est_input *in = p->in;
+    const struct estimator_shape *s = &p->shape;
+    const uint32_t count = in->device.count ? in->device.count : 1;
+    memset(pc, 0, sizeof *pc);
+    pc->p = p;
+    pc->f = f;
+    pc->ck = ck;
+    pc->n_layer = s->n_layer;
+    /* the weights outside the repeating layers, so that the devices' sum is
+    ** the footprint exactly */
+    uint64_t layer_sum = 0;
+    for (uint32_t i = 0; i < s->n_layer; i++)
+        layer_sum = estimator_add(ck, layer_sum, estimator_layer_weight_bytes(&p->w, i, ck, NULL));
+    pc->nonlayer = estimator_sub_floor(p->wt.total, layer_sum);
+    const bool splits = engine_splits(p->engine) && p->accel;
+    if (splits && s->moe && in->n_cpu_moe > 0)
+        pc->n_cpu_moe = in->n_cpu_moe < s->n_layer ? in->n_cpu_moe : s->n_layer;
+    /* llama.cpp sizes at most LLAMA_MAX_DEVICES = 16 devices (EST_SPLIT_MAX) */
+    pc->n_dev = splits && count > 1 && count <= EST_SPLIT_MAX ? count : 1;
+    pc->dev_usable = p->usable / (pc->n_dev > 1 ? count : 1);
+
+    bool given = false;
+    for (uint32_t d = 0; d < pc->n_dev; d++)
+        given = given || in->tensor_split[d] > 0.0;
+    double equal[EST_SPLIT_MAX];
+    for (uint32_t d = 0; d < EST_SPLIT_MAX; d++)
+        equal[d] = 1.0;
+    place_set_split(pc, given ? in->tensor_split : equal);
+
+    /* compute: the whole-graph buffer on the output device, the per-layer
+    ** part (what estimator_llamacpp_compute_bytes adds per further device)
+    ** on each of the others; the sum stays the footprint's compute */
+    pc->out_compute = f->compute;
+    if (pc->n_dev > 1) {
+        const uint64_t n_kv =
+            (s->swa_layers >= s->n_layer && s->swa_window) ? f->kv.cells_swa : f->kv.cells_full;
+        uint64_t base = estimator_llamacpp_compute_bytes(s, n_kv, estimator_ubatch(in),
+                                                         p->flash_attn, f->batch, 0, ck);
+        if (base > f->compute)
+            base = f->compute;
+        pc->extra_compute = (f->compute - base) / (count - 1);
+        pc->out_compute = f->compute - pc->extra_compute * (count - 1);
+        pc->overhead_each = p->overhead / count;
+        pc->overhead_rest = p->overhead - pc->overhead_each * count;
+    } else {
+        pc->overhead_rest = p->overhead;
+    }
+
+    if (pc->n_cpu_moe > 0) {
+        const uint64_t n_kv = f->kv.cells_full;
+        uint64_t ub = estimator_ubatch(in);
+        if ((n_kv < ub ? n_kv : ub) >= PLACE_OP_OFFLOAD_MIN_BATCH &&
+            in->device.backend == EST_BACKEND_CUDA) {
+            for (uint32_t i = 0; i < pc->n_cpu_moe; i++) {
+                uint64_t routed = 0;
+                (void)estimator_layer_weight_bytes(&p->w, i, ck, &routed);
+                if (routed > pc->op_copy)
+                    pc->op_copy = routed;
+            }
+        }
     }
 }
 
-/* Split what the accelerators hold evenly over the identical devices (the
-** first EST_SPLIT_MAX are reported). */
-static void report_devices(const struct est_input *in, uint64_t on_devices, uint64_t usable,
-                           struct estimator_placement *pl)
+/* System RAM that --n-cpu-moe needs when everything else is on the devices:
+** the routed experts of the first N layers, the CPU backend's compute buffer
+** (llama_context reserves a CPU graph too; with the experts on the CPU it
+** runs their matmuls for a decode step, one token per sequence: the gate, up
+** and their product for the experts used, plus the two activations that
+** cross to it), and the process itself. */
+static uint64_t place_cpu_moe_host(const struct place *pc)
 {
+    struct estimator_ck *ck = pc->ck;
+    const struct estimator_shape *s = &pc->p->shape;
+    uint64_t experts = 0;
+    for (uint32_t i = 0; i < pc->n_cpu_moe; i++) {
+        uint64_t routed = 0;
+        (void)estimator_layer_weight_bytes(&pc->p->w, i, ck, &routed);
+        experts = estimator_add(ck, experts, routed);
+    }
+    uint64_t per_token = estimator_add(
+        ck, estimator_mul(ck, estimator_mul(ck, s->expert_ff, s->n_expert_used), 3),
+        estimator_mul(ck, s->hidden, 2));
+    uint64_t cpu_compute = estimator_mul(ck, estimator_mul(ck, per_token, pc->f->batch), 4);
+    return estimator_add(ck, estimator_add(ck, experts, cpu_compute), ESTIMATOR_LLAMACPP_PROCESS);
+}
+
+static void place_report(const struct place *pc, const uint64_t bytes[EST_SPLIT_MAX],
+                         struct estimator_placement *pl)
+{
+    const struct est_input *in = pc->p->in;
     const uint32_t count = in->device.count ? in->device.count : 1;
     pl->devices_reported = count < EST_SPLIT_MAX ? count : EST_SPLIT_MAX;
-    pl->device_usable = usable / count;
-    for (uint32_t i = 0; i < pl->devices_reported; i++) {
-        pl->device_bytes[i] = on_devices / count;
-        pl->split[i] = 1.0 / count;
+    if (pc->n_dev > 1) {
+        pl->device_usable = pc->dev_usable;
+        for (uint32_t d = 0; d < pc->n_dev; d++) {
+            pl->device_bytes[d] = bytes[d];
+            pl->split[d] = (double)pc->cum[d] - (d > 0 ? (double)pc->cum[d - 1] : 0.0);
+        }
+        return;
+    }
+    /* one device, or devices the runtime does not split by layer: vLLM's
+    ** tensor parallelism divides weights and KV evenly and repeats the
+    ** per-GPU reserves (counted per device in the footprint already);
+    ** transformers and MLX run one device (their budget pools the devices,
+    ** kept as before) */
+    pl->device_usable = pc->p->usable / count;
+    for (uint32_t d = 0; d < pl->devices_reported; d++) {
+        pl->device_bytes[d] = bytes[0] / count;
+        pl->split[d] = 1.0 / count;
     }
 }
 
@@ -52,65 +443,115 @@ enum est_status estimator_place(const struct estimator_prep *p, const struct est
     const struct estimator_shape *s = &p->shape;
     const struct estimator_weights *wt = &p->wt;
     const struct estimator_kv *kv = &f->kv;
-    const enum est_runtime engine = p->engine;
-    const uint64_t compute = f->compute, overhead = p->overhead, total = f->total;
-    const uint64_t usable = p->usable;
+    const uint64_t total = f->total;
 
     memset(pl, 0, sizeof *pl);
-    const bool splits = engine == EST_RUNTIME_LLAMACPP || engine == EST_RUNTIME_OLLAMA ||
-                        engine == EST_RUNTIME_LMSTUDIO;
+    const bool splits = engine_splits(p->engine);
     pl->layers_total = splits ? s->n_layer + 1 : s->n_layer;
-    uint64_t on_devices = 0;
-    if (total <= usable) {
-        pl->verdict = (usable - total) >= usable / 10 ? EST_RUNS : EST_TIGHT;
-        if (p->accel) {
-            pl->gpu_layers = pl->layers_total;
-            pl->gpu_layer_weights = wt->layers;
-            pl->gpu_layer_kv = kv->total;
-            on_devices = total;
-        } else {
-            pl->host_bytes = total;
-        }
-    } else if (p->accel && estimator_runtime_offloads(in->runtime, p->quant)) {
-        /* Keep the compute buffer and reserves on the accelerator, then as
-        ** many layers (with their KV) as fit; the rest runs from system RAM.
-        ** On unified memory (Apple) there is no separate RAM: llama.cpp can
-        ** still run the layers beyond the GPU ceiling on the CPU (-ngl < all)
-        ** as long as everything stays within RAM minus the OS reserve, so that
-        ** is an offload verdict; MLX, vLLM and transformers (device_map="auto"
-        ** is out of scope) cannot split and are wont_run beyond their limit. */
-        uint64_t fixed = estimator_add(&ck, compute, overhead);
-        uint64_t avail = estimator_sub_floor(usable, fixed);
-        place_layers(&p->w, kv, avail, &ck, pl);
-        uint64_t gpu_used =
-            estimator_add(&ck, fixed, estimator_add(&ck, pl->gpu_layer_weights, pl->gpu_layer_kv));
-        uint64_t host_need = estimator_sub_floor(wt->total, pl->gpu_layer_weights);
-        host_need = estimator_add(&ck, host_need, estimator_sub_floor(kv->total, pl->gpu_layer_kv));
-        /* the CPU runs its layers with its own compute buffer and process */
-        host_need = estimator_add(&ck, host_need, compute);
-        host_need = estimator_add(&ck, host_need, ESTIMATOR_LLAMACPP_PROCESS);
-        uint64_t host_cap;
-        if (dev->kind == EST_DEVICE_UNIFIED) {
-            /* one pool: what the GPU holds is not available to the CPU */
-            uint64_t ram = estimator_mul(
-                &ck, estimator_bytes_from_double(&ck, dev->memory_gib * (double)ESTIMATOR_GIB),
-                dev->count ? dev->count : 1);
-            host_cap = estimator_sub_floor(estimator_os_usable_ram(ram), gpu_used);
-        } else {
-            host_cap = estimator_os_usable_ram(
-                estimator_bytes_from_double(&ck, dev->system_ram_gib * (double)ESTIMATOR_GIB));
-        }
-        pl->verdict = host_need <= host_cap ? EST_OFFLOAD : EST_WONT_RUN;
-        pl->host_bytes = host_need;
-        on_devices = gpu_used;
-    } else {
-        pl->verdict = EST_WONT_RUN;
-        on_devices = p->accel ? total : 0;
-        if (!p->accel)
-            pl->host_bytes = total;
+
+    struct place pc;
+    place_init(&pc, p, f, &ck);
+    pl->n_cpu_moe = pc.n_cpu_moe;
+    const uint32_t n = s->n_layer;
+
+    if (!p->accel) {
+        pl->verdict = total <= p->usable
+                          ? ((p->usable - total) >= p->usable / 10 ? EST_RUNS : EST_TIGHT)
+                          : EST_WONT_RUN;
+        pl->host_bytes = total;
+        pl->largest_allocation = place_largest_allocation(&pc, n, true);
+        return ck.overflow ? EST_E_RANGE : EST_OK;
     }
-    if (p->accel)
-        report_devices(in, on_devices, usable, pl);
-    pl->largest_allocation = compute;
+
+    /* everything on the device(s) */
+    uint64_t bytes[EST_SPLIT_MAX];
+    uint64_t lw = 0, lk = 0;
+    place_fill(&pc, n + 1, bytes, &lw, &lk);
+    uint64_t host_full = pc.n_cpu_moe > 0 ? place_cpu_moe_host(&pc) : 0;
+    bool fits = place_all_fit(&pc, bytes) &&
+                (pc.n_cpu_moe == 0 || host_full <= place_host_cap(p, place_sum(&pc, bytes), &ck));
+    if (fits) {
+        bool tight = false;
+        for (uint32_t d = 0; d < pc.n_dev; d++)
+            tight = tight || pc.dev_usable - bytes[d] < pc.dev_usable / 10;
+        pl->verdict = tight ? EST_TIGHT : EST_RUNS;
+        pl->gpu_layers = pl->layers_total;
+        pl->gpu_layer_weights = lw;
+        pl->gpu_layer_kv = lk;
+        pl->host_bytes = host_full;
+        place_report(&pc, bytes, pl);
+        pl->largest_allocation = place_largest_allocation(&pc, n, true);
+    } else {
+        /* the split that leaves the most headroom on the fullest device,
+        ** reported (not sized) when it fits where the sized one does not */
+        bool balanced = false;
+        struct place bal = pc;
+        if (pc.n_dev > 1) {
+            double counts[EST_SPLIT_MAX];
+            if (place_balance(&bal, counts)) {
+                place_set_split(&bal, counts);
+                uint64_t b2[EST_SPLIT_MAX], w2 = 0, k2 = 0;
+                place_fill(&bal, n + 1, b2, &w2, &k2);
+                balanced = place_all_fit(&bal, b2) &&
+                           (bal.n_cpu_moe == 0 ||
+                            host_full <= place_host_cap(p, place_sum(&bal, b2), &ck));
+            }
+        }
+        if (estimator_runtime_offloads(in->runtime, p->quant)) {
+            /* Keep the compute buffers and reserves on the devices, then as
+            ** many layers (with their KV) as fit on every device, from the
+            ** top of the stack; the rest runs from system RAM. On unified
+            ** memory (Apple) there is no separate RAM: llama.cpp can still
+            ** run the layers beyond the GPU ceiling on the CPU (-ngl < all)
+            ** as long as everything stays within RAM minus the OS reserve, so
+            ** that is an offload verdict; MLX, vLLM and transformers cannot
+            ** split and are wont_run beyond their limit. */
+            uint32_t lo = 0, hi = n; /* largest ngl in [0, n] that fits */
+            while (lo < hi) {
+                uint32_t mid = lo + (hi - lo + 1) / 2;
+                place_fill(&pc, mid, bytes, &lw, &lk);
+                if (place_all_fit(&pc, bytes))
+                    lo = mid;
+                else
+                    hi = mid - 1;
+            }
+            place_fill(&pc, lo, bytes, &lw, &lk);
+            pl->gpu_layers = lo;
+            pl->gpu_layer_weights = lw;
+            pl->gpu_layer_kv = lk;
+            uint64_t gpu_used = place_sum(&pc, bytes);
+            uint64_t host_need = estimator_sub_floor(wt->total, lw);
+            host_need = estimator_add(&ck, host_need, estimator_sub_floor(kv->total, lk));
+            /* the CPU runs its layers with its own compute buffer and process */
+            host_need = estimator_add(&ck, host_need, f->compute);
+            host_need = estimator_add(&ck, host_need, ESTIMATOR_LLAMACPP_PROCESS);
+            pl->verdict = host_need <= place_host_cap(p, gpu_used, &ck) ? EST_OFFLOAD : EST_WONT_RUN;
+            pl->host_bytes = host_need;
+            place_report(&pc, bytes, pl);
+            pl->largest_allocation = place_largest_allocation(&pc, lo, false);
+        } else {
+            pl->verdict = EST_WONT_RUN;
+            place_fill(&pc, n + 1, bytes, &lw, &lk);
+            place_report(&pc, bytes, pl);
+            pl->host_bytes = pc.n_cpu_moe > 0 ? host_full : 0;
+            pl->largest_allocation = place_largest_allocation(&pc, n, true);
+        }
+        for (uint32_t d = 0; balanced && d < bal.n_dev; d++)
+            pl->split[d] = (double)bal.cum[d] - (d > 0 ? (double)bal.cum[d - 1] : 0.0);
+    }
+
+    /* Vulkan: ggml-vulkan caps one buffer at min(maxMemoryAllocationSize,
+    ** maxBufferSize) and throws "Requested buffer size exceeds device buffer
+    ** size limit" beyond it (ggml/src/ggml-vulkan/ggml-vulkan.cpp
+    ** ggml_vk_create_buffer, device init; GGML_VK_FORCE_MAX_ALLOCATION_SIZE
+    ** overrides the figure). Drivers report different limits (RADV about
+    ** 4 GiB, others far more), so with no figure given no cap is applied. */
+    if (dev->backend == EST_BACKEND_VULKAN && dev->max_allocation_gib > 0.0) {
+        uint64_t cap = estimator_bytes_from_double(&ck, dev->max_allocation_gib * (double)ESTIMATOR_GIB);
+        if (pl->largest_allocation > cap) {
+            pl->allocation_cap_exceeded = true;
+            pl->verdict = EST_WONT_RUN;
+        }
+    }
     return ck.overflow ? EST_E_RANGE : EST_OK;
 }

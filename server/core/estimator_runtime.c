@@ -143,9 +143,18 @@ uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct e
     switch (rt) {
     case EST_RUNTIME_LLAMACPP:
     case EST_RUNTIME_OLLAMA:
-    case EST_RUNTIME_LMSTUDIO:
-        return estimator_llamacpp_compute_bytes(s, n_kv, estimator_ubatch(in), flash_attn, batch,
-                                                accel ? count - 1 : 0, ck);
+    case EST_RUNTIME_LMSTUDIO: {
+        /* The worst-case graph attends over one stream's cells (a KV stream
+        ** per sequence without a unified cache: the score matrices of the
+        ** streams add up to n_tokens x one stream); the output buffer holds
+        ** one row of logits per sequence slot (output_reserve(n_seq_max)). */
+        uint32_t n_seq = 1;
+        bool unified = false;
+        estimator_llamacpp_seqs(rt, batch, &n_seq, &unified);
+        const uint64_t streams = unified ? 1 : n_seq;
+        return estimator_llamacpp_compute_bytes(s, n_kv / streams, estimator_ubatch(in),
+                                                flash_attn, n_seq, accel ? count - 1 : 0, ck);
+    }
     case EST_RUNTIME_MLX: {
         uint64_t chunk = context < MLX_PREFILL_STEP ? context : MLX_PREFILL_STEP;
         chunk = estimator_mul(ck, chunk, batch);
@@ -193,10 +202,6 @@ uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct e
 
 /* ---- fixed reserves ------------------------------------------------------------------ */
 
-/* Ollama keeps a minimum of free memory per GPU on top of its layout: 512 MiB
-** on Metal (ollama ml/device.go MinimumMemory @ f560bd07; its 457 MiB CUDA/ROCm
-** figure is the runtime context the budget already subtracts). */
-#define OLLAMA_METAL_RESERVE (512ull * ESTIMATOR_MIB)
 /* vLLM per GPU: CUDA graphs (0.21 GiB captured for Llama-3.2-1B in
 ** vllm-project/vllm PR #11349, more for larger models: 512 MiB charged) and
 ** non-torch memory (NCCL/cuBLAS workspaces, 0.16 GiB in the vLLM profiling
@@ -216,11 +221,10 @@ uint64_t estimator_overhead_bytes(const struct est_input *in, enum est_runtime r
     case EST_RUNTIME_LMSTUDIO:
         return on_accelerator ? 0 : ESTIMATOR_LLAMACPP_PROCESS;
     case EST_RUNTIME_OLLAMA:
-        if (!on_accelerator)
-            return ESTIMATOR_LLAMACPP_PROCESS;
-        return in->device.backend == EST_BACKEND_METAL
-                   ? estimator_mul(ck, OLLAMA_METAL_RESERVE, count)
-                   : 0;
+        /* Ollama's per-GPU minimum (ml/device.go MinimumMemory: 457 MiB,
+        ** 512 MiB on Metal) is a scheduler check that the 1 GiB llama-server
+        ** --fit margin in the budget already covers (estimator_budget.c). */
+        return on_accelerator ? 0 : ESTIMATOR_LLAMACPP_PROCESS;
     case EST_RUNTIME_MLX:
         /* MLX allocates nothing on the GPU beyond its arrays (weights, cache,
         ** activations: counted elsewhere); the Python process and tokenizer
@@ -240,22 +244,58 @@ uint64_t estimator_overhead_bytes(const struct est_input *in, enum est_runtime r
 /* ---- defaults ------------------------------------------------------------------------ */
 
 /* Context we size when the caller gives none:
-** - llama.cpp / LM Studio: 4096 (llama-server's -c 0 means the full trained
-**   context, which is rarely what a "will it run" question means; 4096 is
-**   LM Studio's and llama.cpp's --fit-ctx default).
-** - Ollama: by total VRAM, >= 47 GiB -> 262144, >= 23 GiB -> 32768, else 4096
-**   (ollama server/routes.go, 2026; FLAGS.md OLLAMA_CONTEXT_LENGTH), clamped
-**   to the trained context.
+** - llama.cpp (llama-server without -c): the trained context (common/common.h
+**   @001d906a n_ctx = 0; src/llama-context.cpp: n_ctx == 0 -> n_ctx_train).
+**   --fit, on by default, then shortens it when a GPU would keep less than its
+**   margin: by the deficit over the KV bytes per token of the trained
+**   context, never below --fit-ctx 4096 (fit_params_min_ctx; src/llama.cpp
+**   llama_params_fit_impl step 2). CPU-only runs are not fitted. The fit is
+**   sized for the quant being estimated, as llama-server fits the file it
+**   loads. 4096 when the trained context is unknown.
+** - Ollama: by total VRAM (sum over GPUs of total - OLLAMA_GPU_OVERHEAD),
+**   >= 47 GiB -> 262144, >= 23 GiB -> 32768, else 4096 (ollama server/routes.go
+**   @fb307609; envconfig OLLAMA_CONTEXT_LENGTH default 0 = by VRAM), clamped to
+**   the trained context (server/sched.go effectiveModelContext). A load that
+**   fails out of memory is retried once one tier down (sched.go
+**   nextLowerAutoNumCtx); that retry is not modelled.
+** - LM Studio: 4096 (its loaded_context_length unless the model's load
+**   settings say otherwise: zed-industries/zed#33938; lms load
+**   --context-length, lmstudio.ai/docs/cli/load).
 ** - MLX and vLLM: the model's trained context (mlx-lm caches grow to whatever
 **   the prompt needs; vLLM's --max-model-len defaults to the model config).
 ** - transformers: 4096 (the cache grows with the conversation).
 ** Every default is clamped to the trained context when that is known. */
 #define DEFAULT_CTX 4096u
+#define LLAMACPP_FIT_MIN_CTX 4096u
 
-uint32_t estimator_default_context(const struct est_input *in, const struct estimator_shape *s)
+/* llama-server's context when -c is unset: the trained one, shortened by --fit
+** for the quant being sized (p is fully prepared: its weights are summed). */
+static uint32_t llamacpp_fitted_context(const struct estimator_prep *p, uint32_t trained)
 {
+    if (trained <= LLAMACPP_FIT_MIN_CTX || !estimator_has_accelerator(&p->in->device))
+        return trained;
+    struct estimator_footprint f;
+    if (estimator_footprint_at(p, trained, &f) != EST_OK || f.total <= p->usable)
+        return trained;
+    const uint64_t deficit = f.total - p->usable;
+    const uint64_t per_token = f.kv.total / trained;
+    uint64_t reduction = trained - LLAMACPP_FIT_MIN_CTX;
+    if (per_token > 0 && deficit / per_token + (deficit % per_token != 0) < reduction)
+        reduction = deficit / per_token + (deficit % per_token != 0);
+    return (uint32_t)(trained - reduction);
+}
+
+uint32_t estimator_default_context(const struct estimator_prep *p)
+{
+    const struct est_input *in = p->in;
+    const struct estimator_shape *s = &p->shape;
     uint32_t ctx = DEFAULT_CTX;
     switch (in->runtime) {
+    case EST_RUNTIME_LLAMACPP:
+        if (s->max_ctx > 0)
+            ctx = llamacpp_fitted_context(p, s->max_ctx > EST_CONTEXT_MAX ? EST_CONTEXT_MAX
+                                                                           : s->max_ctx);
+        break;
     case EST_RUNTIME_OLLAMA:
         if (estimator_has_accelerator(&in->device)) {
             struct estimator_ck ck = {false};
@@ -263,11 +303,21 @@ uint32_t estimator_default_context(const struct est_input *in, const struct esti
             const char *basis = NULL;
             bool approx = false;
             estimator_budget(in, &ck, &mem, &usable, &basis, &approx);
-            /* Ollama sees the Metal working set as the GPU's memory. */
-            uint64_t vram =
-                in->device.kind == EST_DEVICE_UNIFIED && in->device.backend == EST_BACKEND_METAL
-                    ? usable
-                    : mem;
+            /* Ollama reports the Metal working set as the GPU's total memory
+            ** (the ceiling itself, before the fit margin). */
+            uint64_t vram = mem;
+            if (in->device.kind == EST_DEVICE_UNIFIED && in->device.backend == EST_BACKEND_METAL) {
+                uint32_t n = in->device.count ? in->device.count : 1;
+                vram = in->wired_limit_mb > 0
+                           ? estimator_mul(&ck, (uint64_t)in->wired_limit_mb * ESTIMATOR_MIB, n)
+                           : estimator_mul(&ck,
+                                           est_apple_working_set_bytes(in->device.memory_gib,
+                                                                       in->os_version_major,
+                                                                       in->os_version_minor),
+                                           n);
+                if (vram > mem)
+                    vram = mem;
+            }
             if (vram >= 47ull * ESTIMATOR_GIB)
                 ctx = 262144;
             else if (vram >= 23ull * ESTIMATOR_GIB)
@@ -279,7 +329,6 @@ uint32_t estimator_default_context(const struct est_input *in, const struct esti
         if (s->max_ctx > 0)
             ctx = s->max_ctx;
         break;
-    case EST_RUNTIME_LLAMACPP:
     case EST_RUNTIME_LMSTUDIO:
     case EST_RUNTIME_TRANSFORMERS:
     case EST_RUNTIME_COUNT:
@@ -373,34 +422,4 @@ uint32_t estimator_context_step(enum est_runtime rt)
     ** block is 16 tokens; transformers has no granularity (256 keeps answers
     ** round). */
     return rt == EST_RUNTIME_VLLM ? 16u : 256u;
-}
-
-/* Decode speed is memory-bound: tokens/s ~ efficiency x bandwidth / bytes
-** read per token. llama.cpp reaches ~0.55-0.85 of the chip's bandwidth for a
-** 7B Q4_0 tg128 on Apple M-series (lower on Ultra chips; llama.cpp discussion
-** #4167) and ~0.7 on recent NVIDIA cards (discussion #15013; PR #3776: 7B F16
-** at 54.7 t/s = 0.73 of 1008 GB/s). ROCm/Vulkan/CPU, MLX, vLLM and
-** transformers figures are approximations of the same kind. */
-double estimator_decode_efficiency(enum est_runtime rt, enum est_backend b)
-{
-    if (rt == EST_RUNTIME_TRANSFORMERS)
-        return 0.45;
-    if (rt == EST_RUNTIME_VLLM)
-        return b == EST_BACKEND_CUDA ? 0.75 : 0.6;
-    if (rt == EST_RUNTIME_MLX)
-        return b == EST_BACKEND_METAL ? 0.7 : 0.6;
-    switch (b) {
-    case EST_BACKEND_CUDA:
-        return 0.70;
-    case EST_BACKEND_METAL:
-        return 0.65;
-    case EST_BACKEND_ROCM:
-        return 0.60;
-    case EST_BACKEND_VULKAN:
-        return 0.55;
-    case EST_BACKEND_CPU:
-    case EST_BACKEND_COUNT:
-    default:
-        return 0.55;
-    }
 }

@@ -9,6 +9,10 @@
 ** - the weights fit and the KV cache is the problem: quantized KV cache,
 **   context cap, macOS GPU ceiling, smaller quant, partial offload, memory
 **   hogs, another runtime.
+** Around them: a smaller -ub when one buffer is over Vulkan's allocation cap
+** and a balanced --tensor-split when one GPU of a layer split overflows come
+** first (they cost nothing; the split is tried again after the memory
+** steps), and --n-cpu-moe for MoE models comes right before partial offload.
 ** A step is kept only when it applies to the runtime and platform and helps
 ** (less memory, a higher ceiling, a better verdict); the memory-hog step is
 ** always kept and says that it is not modelled. Command templates and their
@@ -39,7 +43,18 @@
 /* Room for an Ollama library tag of one quant build. */
 #define FIX_OLLAMA_TAG_MAX 200u
 
-enum fix_kind { K_QUANT, K_KV, K_CONTEXT, K_CEILING, K_OFFLOAD, K_HOGS, K_ALT };
+enum fix_kind {
+    K_QUANT,
+    K_KV,
+    K_CONTEXT,
+    K_CEILING,
+    K_UBATCH,
+    K_SPLIT,
+    K_CPU_MOE,
+    K_OFFLOAD,
+    K_HOGS,
+    K_ALT
+};
 
 /* The plan being built: the cumulative input, its estimate and what the
 ** commands built so far carry. */
@@ -57,6 +72,7 @@ struct plan {
     unsigned goal_step;       /* first step whose verdict is runs or tight; 0 = none */
     bool weights_first;       /* the weights alone do not fit: the quant step leads */
     bool local_noted;         /* a step already told how to make the local GGUF */
+    bool split_tried;         /* the --tensor-split step was offered (it is tried twice) */
     struct fix_plan *out;
 };
 
@@ -967,6 +983,135 @@ static int step_offload(struct plan *p)
     return add_step(p, title, why, command, &p->in, &p->res);
 }
 
+/* llama.cpp -ub N: a smaller physical batch shrinks the biggest compute
+** tensors (the logits and attention scores of one micro-batch), the usual
+** single buffer over Vulkan's per-allocation cap (ERRORS.md section 19 step
+** 2). Halves -ub down to 32 and keeps the first size under the cap. */
+static int step_ubatch(struct plan *p)
+{
+    if (EST_RUNTIME_LLAMACPP != p->in.runtime ||
+        0 == (p->res.warnings & EST_WARN_ALLOCATION_CAP))
+        return 0;
+    struct est_input in = p->in;
+    struct est_result res;
+    uint32_t ub = in.ubatch ? in.ubatch : 512u;
+    bool found = false;
+    while (ub > 32u && !found) {
+        ub /= 2u;
+        in.ubatch = ub;
+        found = try_estimate(&in, &res) && 0 == (res.warnings & EST_WARN_ALLOCATION_CAP);
+    }
+    if (!found)
+        return 0;
+    struct names_buf nb;
+    char command[FIX_COMMAND_MAX];
+    char title[FIX_TITLE_MAX] = "";
+    char why[FIX_WHY_MAX] = "";
+    char num[16];
+    snprintf(num, sizeof num, "%u", ub);
+    if (names_fill(p, p->res.quant, &nb) != 0 ||
+        append_fragment(p, FIX_CMD_ARG_UBATCH, &nb, "", "ubatch", num, p->args, sizeof p->args) !=
+            0 ||
+        render_serve(p, &nb, command, sizeof command) != 0)
+        return -1;
+    if (appendf(title, sizeof title, "Shrink the micro-batch to -ub %u", ub) != 0 ||
+        appendf(why, sizeof why,
+                "The biggest single buffer, %.2f GiB, is over the %.2f GiB the Vulkan driver "
+                "allows one allocation; with -ub %u it is %.2f GiB. Prompt processing gets "
+                "somewhat slower.",
+                gib(p->res.largest_allocation_bytes), p->in.device.max_allocation_gib, ub,
+                gib(res.largest_allocation_bytes)) != 0)
+        return -1;
+    return add_step(p, title, why, command, &in, &res);
+}
+
+/* llama.cpp --tensor-split: when one device of a layer split overflows but
+** the balanced split the estimate reports fits, pass it as whole layers per
+** device (exact: llama.cpp normalises the shares). */
+static int step_split(struct plan *p)
+{
+    const uint32_t count = p->in.device.count;
+    if (p->split_tried || EST_RUNTIME_LLAMACPP != p->in.runtime || count < 2 ||
+        count > EST_SPLIT_MAX || fits(p->res.verdict) || p->res.devices_reported != count)
+        return 0;
+    struct est_input in = p->in;
+    struct est_result res;
+    char shares[160] = "";
+    bool differs = false;
+    for (uint32_t d = 0; d < count; d++) {
+        double layers = p->res.tensor_split[d] * (double)p->res.gpu_layers_total;
+        uint32_t c = (uint32_t)(layers + 0.5);
+        in.tensor_split[d] = (double)c;
+        differs = differs || in.tensor_split[d] != p->in.tensor_split[d];
+        if (appendf(shares, sizeof shares, "%s%u", d ? "," : "", c) != 0)
+            return -1;
+    }
+    if (!differs || !try_estimate(&in, &res) || !fits(res.verdict))
+        return 0;
+    p->split_tried = true;
+    struct names_buf nb;
+    char command[FIX_COMMAND_MAX];
+    char title[FIX_TITLE_MAX] = "";
+    char why[FIX_WHY_MAX] = "";
+    if (names_fill(p, p->res.quant, &nb) != 0 ||
+        append_fragment(p, FIX_CMD_ARG_SPLIT, &nb, "", "split", shares, p->args,
+                        sizeof p->args) != 0 ||
+        render_serve(p, &nb, command, sizeof command) != 0)
+        return -1;
+    uint32_t worst = 0;
+    for (uint32_t d = 1; d < count; d++)
+        if (p->res.device_bytes[d] > p->res.device_bytes[worst])
+            worst = d;
+    if (appendf(title, sizeof title, "Split the layers %s over the GPUs", shares) != 0 ||
+        appendf(why, sizeof why,
+                "With the default split GPU %u needs %.1f GiB of the %.1f GiB it may use: the "
+                "device holding the output layer also runs the widest compute buffer. "
+                "--tensor-split %s gives it fewer layers so every GPU fits.",
+                worst, gib(p->res.device_bytes[worst]), gib(p->res.device_usable_bytes),
+                shares) != 0)
+        return -1;
+    return add_step(p, title, why, command, &in, &res);
+}
+
+/* llama.cpp --n-cpu-moe N: the routed experts of the first N layers stay in
+** system RAM, everything else on the GPU; far faster than moving whole
+** layers, so it comes before the plain offload step. N is the smallest that
+** fits (est_min_cpu_moe). */
+static int step_cpu_moe(struct plan *p)
+{
+    if (EST_RUNTIME_LLAMACPP != p->in.runtime || fits(p->res.verdict))
+        return 0;
+    const uint32_t n = est_min_cpu_moe(&p->in);
+    if (0 == n)
+        return 0;
+    struct est_input in = p->in;
+    struct est_result res;
+    in.n_cpu_moe = n;
+    if (!try_estimate(&in, &res) || !fits(res.verdict))
+        return 0;
+    struct names_buf nb;
+    char command[FIX_COMMAND_MAX];
+    char title[FIX_TITLE_MAX] = "";
+    char why[FIX_WHY_MAX] = "";
+    char num[16];
+    snprintf(num, sizeof num, "%u", n);
+    if (names_fill(p, p->res.quant, &nb) != 0 ||
+        append_fragment(p, FIX_CMD_ARG_CPU_MOE, &nb, "", "n_cpu_moe", num, p->args,
+                        sizeof p->args) != 0 ||
+        render_serve(p, &nb, command, sizeof command) != 0)
+        return -1;
+    if (appendf(title, sizeof title, "Keep the experts of %u layers in system RAM", n) != 0 ||
+        appendf(why, sizeof why,
+                "Mixture-of-experts: only a few experts run per token, so their weights can "
+                "stay in RAM while attention, KV cache and the rest stay on the GPU. With the "
+                "experts of the first %u of %u layers in RAM the GPU holds %.1f GiB and RAM "
+                "%.1f GiB; much faster than moving whole layers.",
+                n, res.gpu_layers_total ? res.gpu_layers_total - 1 : 0,
+                gib(res.device_bytes[0]), gib(res.host_bytes)) != 0)
+        return -1;
+    return add_step(p, title, why, command, &in, &res);
+}
+
 static int step_hogs(struct plan *p)
 {
     struct names_buf nb;
@@ -1136,10 +1281,15 @@ int fix_plan_build(const struct est_input *in, const struct est_result *res,
     const bool weights_first = !(try_estimate(&probe, &pr) && fits(pr.verdict));
     p.weights_first = weights_first;
 
-    static const enum fix_kind weights_order[] = {K_QUANT,   K_KV,      K_CONTEXT, K_CEILING,
-                                                  K_OFFLOAD, K_HOGS,    K_ALT};
-    static const enum fix_kind kv_order[] = {K_KV,      K_CONTEXT, K_CEILING, K_QUANT,
-                                             K_OFFLOAD, K_HOGS,    K_ALT};
+    /* the micro-batch (Vulkan's allocation cap) and the tensor split cost
+    ** nothing and come first; the split is tried again after the memory
+    ** steps; --n-cpu-moe comes before the plain layer offload */
+    static const enum fix_kind weights_order[] = {
+        K_UBATCH, K_SPLIT, K_QUANT,   K_KV,      K_CONTEXT, K_CEILING,
+        K_SPLIT,  K_CPU_MOE, K_OFFLOAD, K_HOGS,  K_ALT};
+    static const enum fix_kind kv_order[] = {
+        K_UBATCH, K_SPLIT, K_KV,      K_CONTEXT, K_CEILING, K_QUANT,
+        K_SPLIT,  K_CPU_MOE, K_OFFLOAD, K_HOGS,  K_ALT};
     const enum fix_kind *order = weights_first ? weights_order : kv_order;
     for (size_t i = 0; i < sizeof weights_order / sizeof weights_order[0]; i++) {
         int rc = 0;
@@ -1148,6 +1298,9 @@ int fix_plan_build(const struct est_input *in, const struct est_result *res,
         case K_KV: rc = step_kv(&p); break;
         case K_CONTEXT: rc = step_context(&p); break;
         case K_CEILING: rc = step_ceiling(&p); break;
+        case K_UBATCH: rc = step_ubatch(&p); break;
+        case K_SPLIT: rc = step_split(&p); break;
+        case K_CPU_MOE: rc = step_cpu_moe(&p); break;
         case K_OFFLOAD: rc = step_offload(&p); break;
         case K_HOGS: rc = step_hogs(&p); break;
         case K_ALT: rc = step_alt(&p); break;
@@ -1175,6 +1328,10 @@ const char *fix_error_id(const struct est_input *in, const struct est_result *re
     const bool weights_over = res->weights_bytes + res->overhead_bytes > res->usable_bytes;
     if (cpu)
         return EST_OS_LINUX == in->os ? "linux-oom-killer-killed" : NULL;
+    /* one buffer over the driver's per-allocation limit (ERRORS.md section
+    ** 19; seed/errors/vulkan-max-allocation-exceeded.json) */
+    if (EST_BACKEND_VULKAN == b && 0 != (res->warnings & EST_WARN_ALLOCATION_CAP))
+        return "vulkan-max-allocation-exceeded";
     switch (in->runtime) {
     case EST_RUNTIME_MLX:
         return "metal-allocator-oom";

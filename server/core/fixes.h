@@ -9,7 +9,7 @@
 
 #include "estimator.h"
 
-#define FIX_MAX_STEPS 8
+#define FIX_MAX_STEPS 10
 #define FIX_TITLE_MAX 160
 #define FIX_WHY_MAX 1024
 #define FIX_COMMAND_MAX 768

@@ -98,6 +98,19 @@ static const struct fix_command_row rows[] = {
      " --kv-cache-dtype fp8"},
     /* llama.cpp -ngl N (tools/server/README.md). */
     {FIX_CMD_ARG_LAYERS, EST_RUNTIME_LLAMACPP, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT, " -ngl {ngl}"},
+    /* llama.cpp -ncmoe, --n-cpu-moe N: keep the MoE weights of the first N
+    ** layers in the CPU (common/arg.cpp; FLAGS.md "llama.cpp"; ERRORS.md
+    ** section 1 step 5). */
+    {FIX_CMD_ARG_CPU_MOE, EST_RUNTIME_LLAMACPP, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
+     " --n-cpu-moe {n_cpu_moe}"},
+    /* llama.cpp -ts, --tensor-split N0,N1,...: proportions per GPU for the
+    ** default --split-mode layer (common/arg.cpp; FLAGS.md "llama.cpp"). */
+    {FIX_CMD_ARG_SPLIT, EST_RUNTIME_LLAMACPP, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
+     " --tensor-split {split}"},
+    /* llama.cpp -ub, --ubatch-size N: physical maximum batch size, default
+    ** 512 (common/arg.cpp; ERRORS.md section 19 step 2). */
+    {FIX_CMD_ARG_UBATCH, EST_RUNTIME_LLAMACPP, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
+     " -ub {ubatch}"},
     /* lms load --gpu <ratio 0-1> (lmstudio.ai/docs/cli/load). */
     {FIX_CMD_ARG_LAYERS, EST_RUNTIME_LMSTUDIO, FIX_ANY, FIX_ANY, FIX_VAR_DEFAULT,
      " --gpu {gpu_ratio}"},

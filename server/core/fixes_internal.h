@@ -24,6 +24,9 @@ enum fix_cmd {
     FIX_CMD_CEILING_MLX,  /* the same limit inside MLX (Python) */
     FIX_CMD_HOGS,         /* list the biggest memory users */
     FIX_CMD_ALT_LLAMACPP, /* run the model with llama.cpp instead */
+    FIX_CMD_ARG_CPU_MOE,  /* argument fragment: MoE experts of the first N layers in RAM */
+    FIX_CMD_ARG_SPLIT,    /* argument fragment: layer split over the GPUs */
+    FIX_CMD_ARG_UBATCH,   /* argument fragment: physical batch size */
     FIX_CMD_COUNT
 };
 

@@ -53,6 +53,7 @@ struct catalog_hardware {
     double memory_gb;              /* vendor figure, binary (GiB) */
     double bandwidth_gbs;          /* 0 = unknown */
     double system_ram_gb;          /* unified: = memory_gb; otherwise 0 = unknown */
+    double compute_tflops;         /* dense FP16 tensor TFLOPS; 0 = unknown */
     json_t *doc;                   /* owned by the catalog */
 };
 

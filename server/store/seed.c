@@ -27,6 +27,9 @@
 
 /* Largest memory figure we accept, GiB (1 PiB: far above any device). */
 #define MEMORY_GB_MAX 1048576.0
+/* Largest per-device compute figure we accept, dense FP16 TFLOPS: the
+** estimator's own ceiling (ESTIMATOR_TFLOPS_MAX, 100x any device sold). */
+#define COMPUTE_TFLOPS_MAX 1e5
 
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
                                                       ...)
@@ -322,6 +325,12 @@ int seed_hardware_from_doc(const json_t *doc, struct catalog_hardware *out, char
     /* Unified memory is the system RAM: a null figure means the same pool. */
     if (!has_ram && out->kind == EST_DEVICE_UNIFIED)
         out->system_ram_gb = out->memory_gb;
+
+    /* Dense FP16 tensor throughput per device, no sparsity; absent or null =
+    ** unknown (0): the estimator then gives no prompt-processing speed. */
+    if (get_number(doc, "compute_tflops", F_OPTIONAL | F_NULLABLE | F_POSITIVE, 0,
+                   COMPUTE_TFLOPS_MAX, &out->compute_tflops, NULL, err, errlen))
+        return -1;
 
     if (get_uint(doc, "release_year", F_OPTIONAL | F_NULLABLE, 1970, 2100, &year, err, errlen) ||
         get_text(doc, "notes", F_OPTIONAL | F_NULLABLE, NULL, TEXT_MAX, err, errlen) ||
@@ -748,8 +757,8 @@ enum seed_stmt { ST_HARDWARE, ST_MODEL, ST_QUANT, ST_ERROR_PAGE, ST_SIGNATURE, S
 
 static const char *const seed_sql[ST_COUNT] = {
     [ST_HARDWARE] = "INSERT INTO hardware (id, vendor, name, kind, backend, memory_gb,"
-                    " bandwidth_gbs, doc, source, last_verified)"
-                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    " bandwidth_gbs, doc, source, last_verified, compute_tflops)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [ST_MODEL] = "INSERT INTO model (id, name, family, params, max_position_embeddings, doc,"
                  " source, last_verified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_QUANT] = "INSERT INTO quant (id, canonical_id, format, bits_per_weight, quality_rank,"
@@ -827,7 +836,9 @@ static int insert_hardware(struct loader *ld, const json_t *doc, const char *doc
         (h.bandwidth_gbs > 0 ? sqlite3_bind_double(st, 7, h.bandwidth_gbs)
                              : sqlite3_bind_null(st, 7)) ||
         bind_text(st, 8, doc_text_json) || bind_text(st, 9, doc_text(doc, "source")) ||
-        bind_text(st, 10, doc_text(doc, "last_verified")))
+        bind_text(st, 10, doc_text(doc, "last_verified")) ||
+        (h.compute_tflops > 0 ? sqlite3_bind_double(st, 11, h.compute_tflops)
+                              : sqlite3_bind_null(st, 11)))
         return fail(ld->err, ld->errlen, "seed/%s: bind: %s", ld->file, sqlite3_errmsg(ld->db));
     return loader_step(ld, st, h.id);
 }

@@ -502,6 +502,16 @@ struct seed_case {
 
 static const struct seed_case seed_cases[] = {
     {"hardware ok", "hardware.json", HW_FILE(HW_ROW(HW_DATE)), NULL},
+    {"compute ok", "hardware.json", HW_FILE(HW_ROW(HW_DATE ",\"compute_tflops\":989")), NULL},
+    {"compute null", "hardware.json", HW_FILE(HW_ROW(HW_DATE ",\"compute_tflops\":null")), NULL},
+    {"compute zero", "hardware.json", HW_FILE(HW_ROW(HW_DATE ",\"compute_tflops\":0")),
+     "compute_tflops must be greater than 0"},
+    {"compute negative", "hardware.json", HW_FILE(HW_ROW(HW_DATE ",\"compute_tflops\":-5")),
+     "compute_tflops must be greater than 0"},
+    {"compute absurd", "hardware.json", HW_FILE(HW_ROW(HW_DATE ",\"compute_tflops\":1e9")),
+     "compute_tflops must be from 0 to 100000"},
+    {"compute text", "hardware.json", HW_FILE(HW_ROW(HW_DATE ",\"compute_tflops\":\"989\"")),
+     "compute_tflops must be a number"},
     {"model ok", "models.json", "{\"items\":[" MODEL_ROW("") "]}", NULL},
     {"quant ok", "quants.json", "{\"items\":[" QUANT_ROW("Q4_K_M", "") "]}", NULL},
     {"page ok", "errors/test-page.json", PAGE("test-page", "low", ",\"related\":[]"), NULL},
@@ -663,6 +673,47 @@ START_TEST(test_seed_validates_rows)
 }
 END_TEST
 
+/* compute_tflops reaches the catalog struct and the database column; absent
+** or null is 0 (unknown) and NULL in the column. */
+START_TEST(test_catalog_hardware_compute_tflops)
+{
+    struct catalog c;
+    char err[512] = "";
+    migrate_ok(db_path);
+    ck_assert_msg(catalog_load(db_path, &c, err, sizeof err) == 0, "%s", err);
+    const struct catalog_hardware *h100 = catalog_hardware_find(&c, "nvidia-h100-sxm");
+    ck_assert_ptr_nonnull(h100);
+    ck_assert_double_eq(h100->compute_tflops, 989.0);
+    ck_assert_double_eq(json_number_value(json_object_get(h100->doc, "compute_tflops")), 989.0);
+    const struct catalog_hardware *cpu = catalog_hardware_find(&c, "cpu-ddr5-5600-64gb");
+    ck_assert_ptr_nonnull(cpu);
+    ck_assert_double_eq(cpu->compute_tflops, 0.0);
+    catalog_free(&c);
+    ck_assert_int_eq(sql_int(db_path, "SELECT CAST(compute_tflops AS INTEGER) FROM hardware"
+                                      " WHERE id = 'nvidia-h100-sxm'"),
+                     989);
+    ck_assert_int_eq(sql_int(db_path, "SELECT count(*) FROM hardware WHERE id ="
+                                      " 'cpu-ddr5-5600-64gb' AND compute_tflops IS NULL"),
+                     1);
+    ck_assert_int_eq(sql_int(db_path, "SELECT count(*) FROM schema_migrations"
+                                      " WHERE name = '0002_hardware_compute.sql'"),
+                     1);
+
+    json_error_t jerr;
+    json_t *doc = json_loads(HW_ROW(HW_DATE ",\"compute_tflops\":312"), 0, &jerr);
+    struct catalog_hardware h;
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_msg(seed_hardware_from_doc(doc, &h, err, sizeof err) == 0, "%s", err);
+    ck_assert_double_eq(h.compute_tflops, 312.0);
+    json_decref(doc);
+    doc = json_loads(HW_ROW(HW_DATE), 0, &jerr);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_msg(seed_hardware_from_doc(doc, &h, err, sizeof err) == 0, "%s", err);
+    ck_assert_double_eq(h.compute_tflops, 0.0);
+    json_decref(doc);
+}
+END_TEST
+
 /* The template and the published quants reach the catalog struct; the list
 ** is kept space-separated, as the fix planner reads it. */
 START_TEST(test_seed_model_ollama_quant_tag_loads)
@@ -721,6 +772,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(seed, test_seed_validates_rows, 0,
                         (int)(sizeof seed_cases / sizeof seed_cases[0]));
     tcase_add_test(seed, test_seed_model_ollama_quant_tag_loads);
+    tcase_add_test(seed, test_catalog_hardware_compute_tflops);
     suite_add_tcase(s, seed);
     return s;
 }

@@ -187,6 +187,11 @@ static struct fix_plan plan_for(const struct est_input *in, const struct fix_nam
     struct est_result r = estimate(in);
     struct fix_plan p;
     ck_assert_int_eq(fix_plan_build(in, &r, names, &p), 0);
+    if (getenv("DUMP_PLAN"))
+        for (size_t i = 0; i < p.count; i++)
+            fprintf(stderr, "  %zu %s | %s | %s %.3f GiB\n", i, p.steps[i].title, p.steps[i].command,
+                    est_verdict_id(p.steps[i].verdict_after),
+                    p.steps[i].total_bytes_after / 1073741824.0);
     for (size_t i = 0; i < p.count; i++) {
         const char *c = p.steps[i].command;
         ck_assert_msg(occurrences(c, " -c ") <= 1 && occurrences(c, " --max-model-len ") <= 1 &&
@@ -335,24 +340,37 @@ START_TEST(test_fix_llamacpp_cuda_commands)
 {
     struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q8_0", 32768);
     struct fix_plan p = plan_for(&in, &qwen_names);
-    ck_assert_uint_eq(p.count, 3);
+    ck_assert_uint_eq(p.count, 4);
     /* commands carry the sized context: llama-server's own default is the trained one */
     ck_assert_str_eq(p.steps[0].command,
                      "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M -c 32768");
     ck_assert_str_eq(p.steps[1].command,
                      "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M -c 32768 -ctk q8_0 "
                      "-ctv q8_0 -fa on");
-    ck_assert_str_eq(p.steps[2].command,
-                     "nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv");
-
+    /* the q8_0 cache alone leaves less than llama-server's 1 GiB --fit margin
+    ** free, so the context is capped to what fits */
     struct est_input c = in;
     c.quant = est_quant_find("Q4_K_M");
     assert_step_is(&p.steps[0], &c);
     c.kv_type = EST_KV_Q8_0;
     c.flash_attention = EST_ON;
     assert_step_is(&p.steps[1], &c);
+    ck_assert_int_eq(p.steps[1].verdict_after, EST_OFFLOAD);
+    uint32_t n = est_max_context(&c);
+    ck_assert_uint_gt(n, 16384);
+    ck_assert_uint_lt(n, 32768);
+    char want[FIX_COMMAND_MAX];
+    snprintf(want, sizeof want,
+             "llama-server -hf Qwen/Qwen2.5-32B-Instruct-GGUF:Q4_K_M -c %u -ctk q8_0 -ctv q8_0 "
+             "-fa on",
+             n);
+    ck_assert_str_eq(p.steps[2].command, want);
+    c.context = n;
     assert_step_is(&p.steps[2], &c);
-    ck_assert(p.steps[1].verdict_after == EST_RUNS || p.steps[1].verdict_after == EST_TIGHT);
+    ck_assert(p.steps[2].verdict_after == EST_RUNS || p.steps[2].verdict_after == EST_TIGHT);
+    ck_assert_str_eq(p.steps[3].command,
+                     "nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv");
+    assert_step_is(&p.steps[3], &c);
     for (size_t i = 0; i < p.count; i++) {
         ck_assert(NULL == strstr(p.steps[i].command, "999"));
         ck_assert(NULL == strstr(p.steps[i].command, "--no-mmap"));
@@ -387,15 +405,17 @@ START_TEST(test_fix_ollama_commands_linux_and_windows)
     ck_assert_str_eq(p.steps[1].command, "OLLAMA_CONTEXT_LENGTH=32768 OLLAMA_FLASH_ATTENTION=1 "
                                          "OLLAMA_KV_CACHE_TYPE=q8_0 ollama serve");
 
-    /* Windows (WDDM keeps ~15 %): PowerShell syntax, and a context cap on top. */
+    /* Windows (WDDM keeps ~15 %): a smaller build, PowerShell syntax, and a
+    ** context cap on top. */
     in.os = EST_OS_WINDOWS;
     p = plan_for(&in, &qwen_names);
     ck_assert_uint_ge(p.count, 3);
+    ck_assert_str_eq(p.steps[0].command, "ollama pull qwen2.5:32b-instruct-q4_K_S");
     ck_assert_str_eq(p.steps[1].command, "$env:OLLAMA_CONTEXT_LENGTH=\"32768\"; "
                                          "$env:OLLAMA_FLASH_ATTENTION=\"1\"; "
                                          "$env:OLLAMA_KV_CACHE_TYPE=\"q8_0\"; ollama serve");
     struct est_input c = in;
-    c.quant = est_quant_find("Q4_K_M");
+    c.quant = est_quant_find("Q4_K_S");
     c.kv_type = EST_KV_Q8_0;
     uint32_t n = est_max_context(&c);
     char want[FIX_COMMAND_MAX];
@@ -432,12 +452,12 @@ static const struct fix_step *pull_step(const struct fix_plan *p)
 START_TEST(test_fix_ollama_tag_spelling)
 {
     /* Mixtral at Q8_0 (~46 GiB of weights) on a 24 GiB card: the best
-    ** published quant that fits is q3_K_L, under its v0.1 tag... */
+    ** published quant that fits is q3_K_M, under its v0.1 tag... */
     struct est_input in = rtx4090_input(EST_RUNTIME_OLLAMA, "Q8_0", 32768);
     in.model = mixtral();
     struct fix_plan p = plan_for(&in, &mixtral_names);
     ck_assert_uint_ge(p.count, 1);
-    ck_assert_str_eq(p.steps[0].command, "ollama pull mixtral:8x7b-instruct-v0.1-q3_K_L");
+    ck_assert_str_eq(p.steps[0].command, "ollama pull mixtral:8x7b-instruct-v0.1-q3_K_M");
     /* ...and on 22 GiB it is q3_K_S. */
     in.device.memory_gib = 22;
     p = plan_for(&in, &mixtral_names);
@@ -468,13 +488,13 @@ START_TEST(test_fix_ollama_tag_spelling)
 END_TEST
 
 /* Only a quant the library publishes for the model is pulled: Qwen3 8B has
-** q4_K_M q8_0 fp16, so a card too small for q4_K_M gets no q3 pull (the
+** q4_K_M q8_0 fp16, so a 6 GiB card too small for q4_K_M gets no q3 pull (the
 ** tag qwen3:8b-q3_K_S does not exist), and the plan goes on without one. */
 START_TEST(test_fix_ollama_pulls_only_published_quants)
 {
     struct est_input in = rtx4090_input(EST_RUNTIME_OLLAMA, "Q4_K_M", 4096);
     in.model = qwen3_8b();
-    in.device.memory_gib = 5;
+    in.device.memory_gib = 6;
     struct est_result r = estimate(&in);
     ck_assert_int_eq(r.verdict, EST_OFFLOAD);
     /* With every quant published, the q3_K_S build would be pulled here... */
@@ -941,7 +961,8 @@ START_TEST(test_fix_command_table_is_current)
     static const char *const known[] = {"model",     "hf_repo", "gguf_repo", "quant",
                                         "quant_lower", "ollama_model", "bits", "mlx_path",
                                         "mlx_model", "ctx",     "args",      "env",
-                                        "ngl",       "gpu_ratio", "wired_mb", "wired_bytes"};
+                                        "ngl",       "gpu_ratio", "wired_mb", "wired_bytes",
+                                        "n_cpu_moe", "split",   "ubatch"};
     size_t n = 0;
     for (const struct fix_command_row *r; NULL != (r = fix_command_row_at(n)); n++) {
         ck_assert_ptr_nonnull(r->text);
@@ -976,12 +997,12 @@ START_TEST(test_fix_command_table_is_current)
 END_TEST
 
 /* The commands carry the sized context, and a cap step replaces it: Qwen3
-** 8B at Q8_0 with 32,768 tokens on a 10 GiB card. */
+** 8B at Q8_0 with 32,768 tokens on an 8 GiB card. */
 START_TEST(test_fix_context_cap_replaces_the_sized_context)
 {
     struct est_input in = rtx4090_input(EST_RUNTIME_LLAMACPP, "Q8_0", 32768);
     in.model = qwen3_8b();
-    in.device.memory_gib = 10;
+    in.device.memory_gib = 8;
     struct fix_plan p = plan_for(&in, &qwen3_names);
     size_t cap = p.count;
     for (size_t i = 0; i < p.count; i++)
