@@ -27,9 +27,13 @@ enum field_id {
     F_HARDWARE,
     F_RUNTIME,
     F_KV_CACHE,
+    F_KV_CACHE_V,
     F_FLASH_ATTENTION,
     F_BATCH,
+    F_UBATCH,
     F_GPU_COUNT,
+    F_TENSOR_SPLIT,
+    F_N_CPU_MOE,
     F_OS,
     F_OS_VERSION,
     F_WIRED_LIMIT_MB,
@@ -38,18 +42,14 @@ enum field_id {
 
 /* The request fields, in the order problems are reported. */
 static const char *const field_names[F_COUNT] = {
-    [F_MODEL] = "model",
-    [F_QUANT] = "quant",
-    [F_CONTEXT] = "context",
-    [F_HARDWARE] = "hardware",
-    [F_RUNTIME] = "runtime",
-    [F_KV_CACHE] = "kv_cache",
-    [F_FLASH_ATTENTION] = "flash_attention",
-    [F_BATCH] = "batch",
-    [F_GPU_COUNT] = "gpu_count",
-    [F_OS] = "os",
-    [F_OS_VERSION] = "os_version",
-    [F_WIRED_LIMIT_MB] = "wired_limit_mb",
+    [F_MODEL] = "model",           [F_QUANT] = "quant",
+    [F_CONTEXT] = "context",       [F_HARDWARE] = "hardware",
+    [F_RUNTIME] = "runtime",       [F_KV_CACHE] = "kv_cache",
+    [F_KV_CACHE_V] = "kv_cache_v", [F_FLASH_ATTENTION] = "flash_attention",
+    [F_BATCH] = "batch",           [F_UBATCH] = "ubatch",
+    [F_GPU_COUNT] = "gpu_count",   [F_TENSOR_SPLIT] = "tensor_split",
+    [F_N_CPU_MOE] = "n_cpu_moe",   [F_OS] = "os",
+    [F_OS_VERSION] = "os_version", [F_WIRED_LIMIT_MB] = "wired_limit_mb",
 };
 
 /* Largest wired_limit_mb before the hardware is known: 16 TiB in MiB. The
@@ -63,6 +63,14 @@ static const char *const field_names[F_COUNT] = {
 #define CHECK_HW_MEMORY_GB_MAX 4096.0
 #define CHECK_HW_SYSTEM_RAM_GB_MAX 65536.0
 #define CHECK_HW_BANDWIDTH_GBS_MAX 100000.0
+/* compute_tflops: dense FP16 tensor TFLOPS per device; the fastest part in
+** hardware.tsv (fp16_tensor_tflops_dense) is the GB200's GPU at 2,500, so
+** 20,000 leaves 8x room while refusing a figure typed in GFLOPS. */
+#define CHECK_HW_COMPUTE_TFLOPS_MAX 20000.0
+
+/* Every GPU of a split is reported one by one, and the split has one entry
+** per GPU: the GPU limit must fit the estimator's per-device arrays. */
+_Static_assert(CHECK_GPU_COUNT_MAX <= EST_SPLIT_MAX, "gpu_count above EST_SPLIT_MAX");
 
 /* Inline model parameter cap: 10^13 (ten trillion) is ~10x the largest
 ** published open-weight models (~1T). */
@@ -78,10 +86,12 @@ struct raw_hardware {
     double memory_gb;
     enum est_device_kind kind;
     enum est_backend backend;
-    double bandwidth_gbs; /* 0 = unknown */
-    double system_ram_gb; /* 0 = not given */
-    uint32_t count;       /* 0 = not given */
-    char name[96];        /* "" = not given */
+    double bandwidth_gbs;     /* 0 = unknown */
+    double system_ram_gb;     /* 0 = not given */
+    double compute_tflops;    /* 0 = unknown */
+    double max_allocation_gb; /* 0 = the backend's usual figure */
+    uint32_t count;           /* 0 = not given */
+    char name[96];            /* "" = not given */
 };
 
 struct raw {
@@ -102,9 +112,14 @@ struct raw {
     uint32_t context;
     enum est_runtime runtime;
     enum est_kv_type kv_type;
+    enum est_kv_type kv_type_v;
     bool flash_attention;
     uint32_t batch;
+    uint32_t ubatch;
     uint32_t gpu_count;
+    double tensor_split[EST_SPLIT_MAX];
+    uint32_t n_split; /* entries of tensor_split given */
+    uint32_t n_cpu_moe;
     enum est_os os;
     char os_version[CHECK_OS_VERSION_MAX];
     uint32_t os_major, os_minor;
@@ -219,7 +234,9 @@ struct int_rule {
 static const struct int_rule int_rules[F_COUNT] = {
     [F_CONTEXT] = {1, EST_CONTEXT_MAX, " tokens"},
     [F_BATCH] = {1, CHECK_BATCH_MAX, " sequences"},
+    [F_UBATCH] = {1, CHECK_UBATCH_MAX, " tokens"},
     [F_GPU_COUNT] = {1, CHECK_GPU_COUNT_MAX, " devices"},
+    [F_N_CPU_MOE] = {0, CHECK_N_CPU_MOE_MAX, " layers"},
     [F_WIRED_LIMIT_MB] = {1, CHECK_WIRED_LIMIT_MAX_MB, " MiB"},
 };
 
@@ -242,8 +259,14 @@ static void put_int(struct raw *r, enum field_id f, int64_t v)
     case F_BATCH:
         r->batch = u;
         break;
+    case F_UBATCH:
+        r->ubatch = u;
+        break;
     case F_GPU_COUNT:
         r->gpu_count = u;
+        break;
+    case F_N_CPU_MOE:
+        r->n_cpu_moe = u;
         break;
     case F_WIRED_LIMIT_MB:
         r->wired_limit_mb = u;
@@ -319,14 +342,16 @@ static void take_runtime(struct parse *ps, struct raw *r, const char *s)
     r->bad[F_RUNTIME] = true;
 }
 
-static void take_kv(struct parse *ps, struct raw *r, const char *s)
+/* kv_cache or kv_cache_v: one of the KV cache type ids. */
+static void take_kv(struct parse *ps, struct raw *r, enum field_id f, const char *s)
 {
-    if (est_kv_type_from_id(s, &r->kv_type) == 0 && r->kv_type != EST_KV_DEFAULT) {
-        r->present[F_KV_CACHE] = true;
+    enum est_kv_type *dst = f == F_KV_CACHE_V ? &r->kv_type_v : &r->kv_type;
+    if (est_kv_type_from_id(s, dst) == 0 && *dst != EST_KV_DEFAULT) {
+        r->present[f] = true;
         return;
     }
-    bad_choice(ps, "kv_cache", s, kv_ids, COUNT_OF(kv_ids));
-    r->bad[F_KV_CACHE] = true;
+    bad_choice(ps, field_names[f], s, kv_ids, COUNT_OF(kv_ids));
+    r->bad[f] = true;
 }
 
 static void take_os(struct parse *ps, struct raw *r, const char *s)
@@ -411,7 +436,8 @@ static void take_string(struct parse *ps, struct raw *r, enum field_id f, const 
         take_runtime(ps, r, s);
         break;
     case F_KV_CACHE:
-        take_kv(ps, r, s);
+    case F_KV_CACHE_V:
+        take_kv(ps, r, f, s);
         break;
     case F_OS:
         take_os(ps, r, s);
@@ -427,7 +453,7 @@ static void take_string(struct parse *ps, struct raw *r, enum field_id f, const 
 static bool field_is_string(enum field_id f)
 {
     return f == F_MODEL || f == F_HARDWARE || f == F_QUANT || f == F_RUNTIME || f == F_KV_CACHE ||
-           f == F_OS || f == F_OS_VERSION;
+           f == F_KV_CACHE_V || f == F_OS || f == F_OS_VERSION;
 }
 
 /* What a string field holds, for "must be a string (...)" reasons. */
@@ -443,6 +469,7 @@ static const char *string_hint(enum field_id f)
     case F_RUNTIME:
         return "a runtime id such as \"llama.cpp\"";
     case F_KV_CACHE:
+    case F_KV_CACHE_V:
         return "a KV cache type such as \"q8_0\"";
     case F_OS:
         return "\"macos\", \"linux\" or \"windows\"";
@@ -451,6 +478,115 @@ static const char *string_hint(enum field_id f)
     default:
         return "a string";
     }
+}
+
+/* ---------------------------------------------------------------------------
+** tensor_split: a JSON array (POST) or a comma-separated list (GET)
+*/
+
+/* One proportion (1-based entry n). false after recording the problem. */
+static bool split_entry(struct parse *ps, struct raw *r, size_t n, double d)
+{
+    if (!isfinite(d) || d < 0 || d > CHECK_TENSOR_SPLIT_VALUE_MAX) {
+        char e[32];
+        if (snprintf(e, sizeof e, "%g", d) >= (int)sizeof e)
+            memcpy(e, "it", 3);
+        BAD(ps, "tensor_split", "entry %zu (%s) must be from 0 to 1,000,000", n, e);
+        r->bad[F_TENSOR_SPLIT] = true;
+        return false;
+    }
+    r->tensor_split[n - 1] = d;
+    return true;
+}
+
+/* After every entry was read: the count and the all-zero rule. */
+static void split_finish(struct parse *ps, struct raw *r, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++)
+        any = any || r->tensor_split[i] > 0;
+    if (!any) {
+        /* llama.cpp reads an all-zero split as "no split given" and divides
+        ** by free memory (src/llama-model.cpp, load_tensors) */
+        BAD(ps, "tensor_split",
+            "must not be all zero: give each GPU's share, such as 3,1, or leave it out for "
+            "llama.cpp's default split");
+        r->bad[F_TENSOR_SPLIT] = true;
+        return;
+    }
+    r->n_split = (uint32_t)n;
+    r->present[F_TENSOR_SPLIT] = true;
+}
+
+static void json_tensor_split(struct parse *ps, struct raw *r, const json_t *v)
+{
+    size_t n = json_is_array(v) ? json_array_size(v) : 0;
+    if (!json_is_array(v)) {
+        BAD(ps, "tensor_split",
+            "must be an array of proportions, one per GPU, such as [3, 1], not %s", json_kind(v));
+    } else if (n == 0) {
+        BAD(ps, "tensor_split", "is empty; give one proportion per GPU, such as [3, 1]");
+    } else if (n > EST_SPLIT_MAX) {
+        BAD(ps, "tensor_split", "has %zu entries; at most %u (one per GPU)", n, EST_SPLIT_MAX);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const json_t *e = json_array_get(v, i);
+            if (!json_is_number(e)) {
+                BAD(ps, "tensor_split", "entry %zu must be a number, not %s", i + 1, json_kind(e));
+                r->bad[F_TENSOR_SPLIT] = true;
+                return;
+            }
+            if (!split_entry(ps, r, i + 1, json_number_value(e)))
+                return;
+        }
+        split_finish(ps, r, n);
+        return;
+    }
+    r->bad[F_TENSOR_SPLIT] = true;
+}
+
+/* "3,1": decimal numbers separated by single commas, no spaces. */
+static void query_tensor_split(struct parse *ps, struct raw *r, const char *s)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ',';
+    if (n > EST_SPLIT_MAX) {
+        BAD(ps, "tensor_split", "has %zu entries; at most %u (one per GPU)", n, EST_SPLIT_MAX);
+        r->bad[F_TENSOR_SPLIT] = true;
+        return;
+    }
+    const char *p = s;
+    for (size_t i = 0; i < n; i++) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char tok[40], e[48];
+        double d = 0;
+        int rc = -1;
+        if (len > 0 && len < sizeof tok) {
+            memcpy(tok, p, len);
+            tok[len] = '\0';
+            rc = text_parse_double(tok, 0.0, CHECK_TENSOR_SPLIT_VALUE_MAX, &d);
+        }
+        if (rc == -2) {
+            BAD(ps, "tensor_split", "entry %zu must be from 0 to 1,000,000", i + 1);
+            r->bad[F_TENSOR_SPLIT] = true;
+            return;
+        }
+        if (rc != 0) {
+            echo_text(s, e, sizeof e);
+            BAD(ps, "tensor_split",
+                "\"%s\" is not a list of proportions: write numbers separated by commas, one "
+                "per GPU, such as 3,1",
+                e);
+            r->bad[F_TENSOR_SPLIT] = true;
+            return;
+        }
+        if (!split_entry(ps, r, i + 1, d))
+            return;
+        p = end ? end + 1 : p + len;
+    }
+    split_finish(ps, r, n);
 }
 
 /* ---------------------------------------------------------------------------
@@ -736,7 +872,8 @@ static void json_inline_model(struct parse *ps, struct raw *r, const json_t *obj
 */
 
 static const char *const hardware_keys[] = {
-    "name", "memory_gb", "kind", "backend", "bandwidth_gbs", "system_ram_gb", "count",
+    "name",          "memory_gb", "kind",           "backend",           "bandwidth_gbs",
+    "system_ram_gb", "count",     "compute_tflops", "max_allocation_gb",
 };
 
 /* Read an enum member from a fixed id list. Same returns as json_int. */
@@ -765,7 +902,7 @@ static void json_inline_hardware(struct parse *ps, struct raw *r, const json_t *
     unsigned before = ps->n_invalid;
     unsigned kind = 0, backend = 0;
     int64_t count = 0;
-    int got_kind, got_backend, got_mem, got_ram;
+    int got_kind, got_backend, got_mem, got_ram, got_alloc;
 
     memset(h, 0, sizeof *h);
     json_unknown_keys(ps, obj, hardware_keys, COUNT_OF(hardware_keys), "hardware.");
@@ -786,6 +923,15 @@ static void json_inline_hardware(struct parse *ps, struct raw *r, const json_t *
     if (json_int(ps, obj, "count", "hardware.count", 1, CHECK_GPU_COUNT_MAX, " devices", &count) ==
         1)
         h->count = (uint32_t)count;
+    json_number(ps, obj, "compute_tflops", "hardware.compute_tflops", 0.0,
+                CHECK_HW_COMPUTE_TFLOPS_MAX, &h->compute_tflops);
+    got_alloc = json_number(ps, obj, "max_allocation_gb", "hardware.max_allocation_gb", 0.0,
+                            CHECK_HW_MEMORY_GB_MAX, &h->max_allocation_gb);
+    if (got_alloc == 1 && got_mem == 1 && h->max_allocation_gb > h->memory_gb)
+        BAD(ps, "hardware.max_allocation_gb",
+            "(%g) must not exceed memory_gb (%g): one buffer cannot be larger than the "
+            "device's memory",
+            h->max_allocation_gb, h->memory_gb);
 
     if (got_kind == 1) {
         h->kind = (enum est_device_kind)kind;
@@ -929,6 +1075,35 @@ static const char *runtime_backends(enum est_runtime rt)
     }
 }
 
+/* The KV cache types an engine accepts, as "f16, q8_0, ...". */
+static void kv_types_of(enum est_runtime engine, char *list, size_t cap)
+{
+    size_t used = 0;
+    list[0] = '\0';
+    for (int t = EST_KV_DEFAULT + 1; t < EST_KV_COUNT; t++) {
+        if (!est_kv_type_supported(engine, (enum est_kv_type)t))
+            continue;
+        int w = snprintf(list + used, cap - used, "%s%s", used ? ", " : "",
+                         est_kv_type_id((enum est_kv_type)t));
+        if (w < 0 || (size_t)w >= cap - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* A llama.cpp setting given for a runtime that does not run llama.cpp;
+** `who` names the runtimes that take it. */
+static void not_llamacpp(struct parse *ps, const char *field, const char *what, const char *who,
+                         const struct check_input *in)
+{
+    if (in->est.runtime == EST_RUNTIME_LMSTUDIO)
+        BAD(ps, field, "is %s; lmstudio runs %s in its MLX engine, which has no such setting: %s",
+            what, in->quant_id[0] ? in->quant_id : "MLX models", who);
+    else
+        BAD(ps, field, "is %s; %s has no such setting: %s", what, est_runtime_id(in->est.runtime),
+            who);
+}
+
 /* The RAM of a Mac in MiB, for the wired limit bound. */
 static uint64_t hardware_ram_mib(const struct check_input *in)
 {
@@ -1011,6 +1186,8 @@ static void resolve_hardware(struct parse *ps, const struct raw *r, struct check
         d->bandwidth_gbs = h->bandwidth_gbs;
         d->system_ram_gib = h->kind == EST_DEVICE_GPU ? h->system_ram_gb : h->memory_gb;
         d->count = h->count ? h->count : 1;
+        d->compute_tflops = h->compute_tflops;
+        d->max_allocation_gib = h->max_allocation_gb;
         in->hardware_is_apple = h->backend == EST_BACKEND_METAL;
         memcpy(in->hardware_id, INLINE_ID, sizeof INLINE_ID);
         hardware_display(in, h->name);
@@ -1026,6 +1203,8 @@ static void resolve_hardware(struct parse *ps, const struct raw *r, struct check
         d->memory_gib = hw->memory_gb;
         d->bandwidth_gbs = hw->bandwidth_gbs;
         d->system_ram_gib = hw->system_ram_gb;
+        /* 0 = unknown; the store fills it from the seed's dense FP16 figure */
+        d->compute_tflops = hw->compute_tflops > 0 ? hw->compute_tflops : 0;
         if (d->kind != EST_DEVICE_GPU && d->system_ram_gib <= 0)
             d->system_ram_gib = hw->memory_gb;
         d->count = 1;
@@ -1103,23 +1282,34 @@ static int resolve(struct parse *ps, const struct raw *r, struct check_input *in
     enum est_runtime engine = e->runtime;
     if (e->runtime == EST_RUNTIME_LMSTUDIO && q && q->format == EST_QF_MLX)
         engine = EST_RUNTIME_MLX;
+    in->llamacpp_engine = rt_ok && (engine == EST_RUNTIME_LLAMACPP ||
+                                    engine == EST_RUNTIME_OLLAMA || engine == EST_RUNTIME_LMSTUDIO);
+    const char *engine_note = engine != e->runtime ? " (MLX engine)" : "";
+    char kv_list[96];
+    kv_types_of(engine, kv_list, sizeof kv_list);
     e->kv_type = r->present[F_KV_CACHE] ? r->kv_type : EST_KV_DEFAULT;
-    if (r->present[F_KV_CACHE] && rt_ok && !est_kv_type_supported(engine, e->kv_type)) {
-        char list[96];
-        size_t used = 0;
-        list[0] = '\0';
-        for (int t = EST_KV_DEFAULT + 1; t < EST_KV_COUNT; t++) {
-            if (!est_kv_type_supported(engine, (enum est_kv_type)t))
-                continue;
-            int w = snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
-                             est_kv_type_id((enum est_kv_type)t));
-            if (w < 0 || (size_t)w >= sizeof list - used)
-                break;
-            used += (size_t)w;
-        }
+    if (r->present[F_KV_CACHE] && rt_ok && !est_kv_type_supported(engine, e->kv_type))
         BAD(ps, "kv_cache", "%s%s does not offer a %s KV cache; it accepts %s",
-            est_runtime_id(e->runtime), engine != e->runtime ? " (MLX engine)" : "",
-            est_kv_type_id(e->kv_type), list);
+            est_runtime_id(e->runtime), engine_note, est_kv_type_id(e->kv_type), kv_list);
+
+    /* kv_cache_v: llama.cpp takes -ctk and -ctv apart (common/arg.cpp), and LM
+    ** Studio's GGUF engine has separate K and V cache settings; Ollama
+    ** (OLLAMA_KV_CACHE_TYPE), mlx-lm (--kv-bits) and vLLM (--kv-cache-dtype)
+    ** set both with one value, as the estimator sizes them
+    ** (estimator_kv_types_may_differ). A V type that equals the K type is
+    ** fine everywhere; the estimator refuses other combinations. */
+    e->kv_type_v = r->present[F_KV_CACHE_V] ? r->kv_type_v : EST_KV_DEFAULT;
+    if (r->present[F_KV_CACHE_V] && rt_ok) {
+        const bool separate = engine == EST_RUNTIME_LLAMACPP || engine == EST_RUNTIME_LMSTUDIO;
+        if (!est_kv_type_supported(engine, e->kv_type_v))
+            BAD(ps, "kv_cache_v", "%s%s does not offer a %s V cache; it accepts %s",
+                est_runtime_id(e->runtime), engine_note, est_kv_type_id(e->kv_type_v), kv_list);
+        else if (!separate && r->present[F_KV_CACHE] && e->kv_type_v != e->kv_type)
+            BAD(ps, "kv_cache_v",
+                "(%s) differs from kv_cache (%s), but %s%s sets the K and V cache types "
+                "together; only llama.cpp and lmstudio with a GGUF quant take a separate V type",
+                est_kv_type_id(e->kv_type_v), est_kv_type_id(e->kv_type),
+                est_runtime_id(e->runtime), engine_note);
     }
 
     e->flash_attention =
@@ -1127,6 +1317,7 @@ static int resolve(struct parse *ps, const struct raw *r, struct check_input *in
     e->batch = r->present[F_BATCH] ? r->batch : 1;
 
     /* gpu_count: also settable as hardware.count in an inline object */
+    const unsigned gpu_bad_before = ps->n_invalid;
     in->gpu_count = hw_ok ? e->device.count : 1;
     if (r->present[F_GPU_COUNT]) {
         if (r->hardware_inline && r->hw.count && r->hw.count != r->gpu_count)
@@ -1141,6 +1332,70 @@ static int resolve(struct parse *ps, const struct raw *r, struct check_input *in
     }
     if (hw_ok)
         e->device.count = in->gpu_count;
+    const bool gpu_count_ok = hw_ok && !r->bad[F_GPU_COUNT] && ps->n_invalid == gpu_bad_before;
+
+    /* ubatch: llama.cpp's -ub; Ollama's num_batch becomes both -b and -ub */
+    if (r->present[F_UBATCH]) {
+        if (rt_ok && !in->llamacpp_engine)
+            not_llamacpp(ps, "ubatch", "llama.cpp's physical batch (-ub)",
+                         "only llama.cpp, ollama (num_batch) and lmstudio with a GGUF quant "
+                         "take it",
+                         in);
+        e->ubatch = r->ubatch;
+    }
+
+    /* tensor_split: llama.cpp's --tensor-split, one proportion per GPU. The
+    ** runtimes outside the llama.cpp engines are refused here; among those,
+    ** only llama.cpp itself takes proportions (Ollama places layers itself,
+    ** LM Studio offers split strategies), which the estimator says with
+    ** EST_E_UNSUPPORTED (handle_check.c names the field then). */
+    if (r->present[F_TENSOR_SPLIT]) {
+        if (rt_ok && !in->llamacpp_engine) {
+            not_llamacpp(ps, "tensor_split", "llama.cpp's --tensor-split",
+                         "only llama.cpp takes proportions per GPU", in);
+        } else if (gpu_count_ok && in->gpu_count < 2) {
+            BAD(ps, "tensor_split",
+                "divides the layers between GPUs, so it needs gpu_count of 2 or more "
+                "(gpu_count is %u)",
+                in->gpu_count);
+        } else if (gpu_count_ok && r->n_split != in->gpu_count) {
+            BAD(ps, "tensor_split",
+                "has %u entr%s but gpu_count is %u: give one proportion per GPU", r->n_split,
+                r->n_split == 1 ? "y" : "ies", in->gpu_count);
+        } else {
+            memcpy(e->tensor_split, r->tensor_split, sizeof e->tensor_split);
+            in->tensor_split_given = true;
+        }
+    }
+
+    /* n_cpu_moe: llama.cpp's --n-cpu-moe N keeps the routed experts of the
+    ** first N layers in system RAM (common/arg.cpp); MoE models only. Of the
+    ** llama.cpp engines Ollama has no such setting: the estimator answers
+    ** EST_E_UNSUPPORTED for it (handle_check.c names the field). */
+    if (r->present[F_N_CPU_MOE]) {
+        const struct est_model *m = &e->model;
+        const bool model_ok = in->model_id[0] != '\0';
+        e->n_cpu_moe = r->n_cpu_moe;
+        if (r->n_cpu_moe == 0) {
+            /* the default: nothing moves */
+        } else if (model_ok && m->num_experts <= 1) {
+            BAD(ps, "n_cpu_moe",
+                "applies only to mixture-of-experts models (num_experts > 1); %s is a dense "
+                "model",
+                in->model_name);
+        } else if (model_ok && r->n_cpu_moe > m->num_hidden_layers) {
+            BAD(ps, "n_cpu_moe", "must be from 0 to %u: %s has %u layers", m->num_hidden_layers,
+                in->model_name, m->num_hidden_layers);
+        } else if (rt_ok && !in->llamacpp_engine) {
+            not_llamacpp(ps, "n_cpu_moe", "llama.cpp's --n-cpu-moe",
+                         "only llama.cpp and lmstudio with a GGUF quant take it", in);
+        } else if (hw_ok && e->device.kind == EST_DEVICE_CPU) {
+            BAD(ps, "n_cpu_moe",
+                "keeps experts in system RAM instead of on the accelerator; the %s has no "
+                "accelerator, so everything is in system RAM already",
+                in->hardware_name);
+        }
+    }
 
     /* os: defaults to the hardware's; Apple Silicon means macOS and back */
     os_ok = !r->bad[F_OS] && (r->present[F_OS] || hw_ok);
@@ -1305,6 +1560,8 @@ int check_input_from_json(const json_t *body, const struct catalog *cat, struct 
             json_inline_model(&ps, &r, v);
         } else if (f == F_HARDWARE && json_is_object(v)) {
             json_inline_hardware(&ps, &r, v);
+        } else if (f == F_TENSOR_SPLIT) {
+            json_tensor_split(&ps, &r, v);
         } else if (field_is_string((enum field_id)f)) {
             if (json_is_string(v)) {
                 take_string(&ps, &r, (enum field_id)f, json_string_value(v));
@@ -1384,7 +1641,9 @@ int check_input_from_query(const struct query_list *q, const struct catalog *cat
             r.bad[f] = true;
             continue;
         }
-        if (field_is_string((enum field_id)f)) {
+        if (f == F_TENSOR_SPLIT) {
+            query_tensor_split(&ps, &r, s);
+        } else if (field_is_string((enum field_id)f)) {
             take_string(&ps, &r, (enum field_id)f, s);
         } else if (f == F_FLASH_ATTENTION) {
             bool b = false;

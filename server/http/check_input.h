@@ -19,6 +19,19 @@
 #define CHECK_BATCH_MAX 256u
 #define CHECK_GPU_COUNT_MAX 16u
 #define CHECK_OS_VERSION_MAX 16
+/* llama.cpp's physical batch (-ub, --ubatch-size): default 512 (common/common.h
+** n_ubatch; tools/server/README.md "-ub, --ubatch-size N ... (default: 512)").
+** Ollama passes num_batch (default 512) as both -b and -ub (llm/llama_server.go).
+** The estimator sizes up to 65,536 (ESTIMATOR_UBATCH_MAX). */
+#define CHECK_UBATCH_DEFAULT 512u
+#define CHECK_UBATCH_MAX 65536u
+/* --n-cpu-moe N counts layers; no model has more than the inline-model cap of
+** 1,024 layers, and the model's own layer count is checked once it is known. */
+#define CHECK_N_CPU_MOE_MAX 1024u
+/* One --tensor-split proportion: llama.cpp normalizes the list to sum 1
+** (llama-model.cpp, splits[i] /= split_sum), so only ratios matter; 10^6
+** leaves room for proportions written in MiB of VRAM. */
+#define CHECK_TENSOR_SPLIT_VALUE_MAX 1000000.0
 /* System RAM assumed for offload when the hardware has no figure (GiB). */
 #define CHECK_ASSUMED_SYSTEM_RAM_GIB 32.0
 
@@ -46,6 +59,9 @@ struct check_input {
     bool os_defaulted;                     /* os came from the hardware */
     char os_version[CHECK_OS_VERSION_MAX]; /* "15.5" as given; "" = current */
     bool system_ram_assumed;               /* no RAM figure: CHECK_ASSUMED_SYSTEM_RAM_GIB used */
+    bool llamacpp_engine;    /* the model runs in a llama.cpp engine (llama.cpp, Ollama,
+                             ** LM Studio with a GGUF quant): ubatch, tensor_split apply */
+    bool tensor_split_given; /* est.tensor_split holds gpu_count proportions */
 };
 
 /* Parse a POST /check body (borrowed; must be a JSON object) against the

@@ -105,13 +105,26 @@ static bool write_summary(const struct check_input *in, const struct est_result 
     bool ok;
 
     text_thousands(res->context, ctx, sizeof ctx);
-    ok = append(buf, cap, &used, "%s at %s with %s token%s needs %.1f GiB %s ", in->model_name,
-                res->quant ? res->quant->id : in->quant_id, ctx, res->context == 1 ? "" : "s",
-                gib(res->total_bytes), fits ? "and" : "but");
-    if (many)
-        ok = ok && append(buf, cap, &used, "%u x %s let %s use %.1f GiB: ", in->gpu_count,
+    ok = append(buf, cap, &used, "%s at %s with %s token%s", in->model_name,
+                res->quant ? res->quant->id : in->quant_id, ctx, res->context == 1 ? "" : "s");
+    /* --n-cpu-moe: where the experts went is part of the configuration */
+    if (res->n_cpu_moe > 0)
+        ok = ok && append(buf, cap, &used, ", the experts of its first %u layer%s in system RAM,",
+                          res->n_cpu_moe, res->n_cpu_moe == 1 ? "" : "s");
+    ok = ok && append(buf, cap, &used, " needs %.1f GiB %s ", gib(res->total_bytes),
+                      fits ? "and" : "but");
+    if (many) {
+        /* per device: the fullest one is the one that fails first */
+        uint64_t fullest = 0;
+        for (uint32_t i = 0; i < res->devices_reported && i < EST_SPLIT_MAX; i++)
+            fullest = res->device_bytes[i] > fullest ? res->device_bytes[i] : fullest;
+        ok = ok && append(buf, cap, &used, "%u x %s let %s use %.1f GiB", in->gpu_count,
                           in->hardware_name, who, gib(res->usable_bytes));
-    else
+        if (fullest > 0 && res->device_usable_bytes > 0)
+            ok = ok && append(buf, cap, &used, " (the fullest GPU holds %.1f of its %.1f GiB)",
+                              gib(fullest), gib(res->device_usable_bytes));
+        ok = ok && append(buf, cap, &used, ": ");
+    } else
         ok = ok && append(buf, cap, &used, "the %s lets %s use %.1f GiB: ", in->hardware_name, who,
                           gib(res->usable_bytes));
     switch (res->verdict) {
@@ -259,23 +272,75 @@ static json_t *render_gpu_layers(const struct check_input *in, const struct est_
     return o;
 }
 
+/* A tokens-per-second figure rounded to 0.1, or null when unknown (0). */
+static json_t *json_rate(double tps)
+{
+    if (isfinite(tps) && tps > 0)
+        return json_real(round(tps * 10.0) / 10.0);
+    return json_null();
+}
+
 static json_t *render_speed(const struct est_result *res)
 {
     bool bad = false;
     json_t *o = json_object();
-    double tps = res->tokens_per_second;
     if (!o)
         return NULL;
-    if (isfinite(tps) && tps > 0)
-        put(o, "tokens_per_second", json_real(round(tps * 10.0) / 10.0), &bad);
-    else
-        put(o, "tokens_per_second", json_null(), &bad);
+    put(o, "tokens_per_second", json_rate(res->tokens_per_second), &bad);
     put(o, "basis", json_string_or_null(res->speed_basis), &bad);
+    put(o, "prompt_tokens_per_second", json_rate(res->prompt_tokens_per_second), &bad);
+    put(o, "prompt_basis", json_string_or_null(res->prompt_speed_basis), &bad);
     if (bad) {
         json_decref(o);
         return NULL;
     }
     return o;
+}
+
+/* What each device holds: one object per reported device; none on a CPU. */
+static json_t *render_devices(const struct check_input *in, const struct est_result *res)
+{
+    json_t *arr = json_array();
+    uint32_t n = res->devices_reported < EST_SPLIT_MAX ? res->devices_reported : EST_SPLIT_MAX;
+    if (!arr)
+        return NULL;
+    if (in->est.device.kind == EST_DEVICE_CPU)
+        return arr;
+    for (uint32_t i = 0; i < n; i++) {
+        bool bad = false;
+        json_t *o = json_object();
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+        put(o, "index", json_integer(i), &bad);
+        put(o, "total_bytes", json_u64(res->device_bytes[i]), &bad);
+        put(o, "usable_bytes", json_u64(res->device_usable_bytes), &bad);
+        if (bad) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* n proportions as a JSON array, each rounded to `scale` (1000 = 3 decimals;
+** 0 = as given). */
+static json_t *json_split(const double *split, uint32_t n, double scale)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return NULL;
+    for (uint32_t i = 0; i < n && i < EST_SPLIT_MAX; i++) {
+        double v = isfinite(split[i]) && split[i] > 0 ? split[i] : 0.0;
+        if (scale > 0)
+            v = round(v * scale) / scale;
+        if (json_array_append_new(arr, json_real(v)) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
 }
 
 static json_t *render_fixes(const struct fix_plan *plan)
@@ -305,6 +370,12 @@ static json_t *render_fixes(const struct fix_plan *plan)
     return arr;
 }
 
+/* The V cache type sized: the one given, else the same as the K type. */
+static enum est_kv_type v_type(const struct check_input *in, const struct est_result *res)
+{
+    return in->est.kv_type_v != EST_KV_DEFAULT ? in->est.kv_type_v : res->kv_type;
+}
+
 /* The normalized request: every default filled in, ids resolved, and the
 ** values the estimator actually used (context, KV type, flash attention). */
 static json_t *render_inputs(const struct check_input *in, const struct est_result *res)
@@ -320,9 +391,18 @@ static json_t *render_inputs(const struct check_input *in, const struct est_resu
     put(o, "hardware", json_string(in->hardware_id), &bad);
     put(o, "runtime", json_string(est_runtime_id(e->runtime)), &bad);
     put(o, "kv_cache", json_string(est_kv_type_id(res->kv_type)), &bad);
+    put(o, "kv_cache_v", json_string(est_kv_type_id(v_type(in, res))), &bad);
     put(o, "flash_attention", json_boolean(res->flash_attention), &bad);
     put(o, "batch", json_integer(res->batch ? res->batch : 1), &bad);
+    /* -ub for the llama.cpp engines (default 512); other runtimes have none */
+    if (in->llamacpp_engine)
+        put(o, "ubatch", json_integer(e->ubatch ? e->ubatch : CHECK_UBATCH_DEFAULT), &bad);
+    else
+        put(o, "ubatch", json_null(), &bad);
     put(o, "gpu_count", json_integer(in->gpu_count), &bad);
+    put(o, "tensor_split",
+        in->tensor_split_given ? json_split(e->tensor_split, in->gpu_count, 0) : json_null(), &bad);
+    put(o, "n_cpu_moe", json_integer(e->n_cpu_moe), &bad);
     put(o, "os", json_string(est_os_id(e->os)), &bad);
     /* macOS version: as given, or "current" (the API's default); null off macOS */
     if (e->os == EST_OS_MACOS)
@@ -377,7 +457,7 @@ static json_t *render_warnings(const struct check_input *in, const struct est_re
         warn(arr, &bad,
              "A quantized V cache (%s) needs flash attention, so it was sized with flash "
              "attention on.",
-             est_kv_type_id(res->kv_type));
+             est_kv_type_id(v_type(in, res)));
     if (res->warnings & EST_WARN_PARAMS_DERIVED)
         warn(arr, &bad,
              "The model gives no params, so its parameter count was derived from the "
@@ -385,6 +465,18 @@ static json_t *render_warnings(const struct check_input *in, const struct est_re
     if (res->warnings & EST_WARN_SPEED_UNKNOWN)
         warn(arr, &bad,
              "No memory bandwidth is known for this hardware, so there is no speed estimate.");
+    if (res->warnings & EST_WARN_ALLOCATION_CAP) {
+        if (in->est.device.max_allocation_gib > 0)
+            warn(arr, &bad,
+                 "A single buffer of %.2f GiB exceeds the backend's per-allocation limit of "
+                 "%.2f GiB (max_allocation_gb), so loading can fail even though the total fits.",
+                 gib(res->largest_allocation_bytes), in->est.device.max_allocation_gib);
+        else
+            warn(arr, &bad,
+                 "A single buffer of %.2f GiB exceeds the %s backend's per-allocation limit, so "
+                 "loading can fail even though the total fits.",
+                 gib(res->largest_allocation_bytes), est_backend_id(in->est.device.backend));
+    }
     if (in->system_ram_assumed &&
         (res->verdict == EST_OFFLOAD || (res->verdict == EST_WONT_RUN && splits_layers(&in->est))))
         warn(arr, &bad,
@@ -426,6 +518,14 @@ static json_t *render(const struct check_input *in, const struct est_result *res
     put(o, "max_context", json_integer(max_context), &bad);
     put(o, "best_quant", best ? json_string(best->id) : json_null(), &bad);
     put(o, "gpu_layers", render_gpu_layers(in, res), &bad);
+    put(o, "devices", render_devices(in, res), &bad);
+    put(o, "host_bytes", json_u64(res->host_bytes), &bad);
+    put(o, "tensor_split",
+        in->gpu_count > 1 ? json_split(res->tensor_split, res->devices_reported, 1000.0)
+                          : json_null(),
+        &bad);
+    put(o, "n_cpu_moe", json_integer(res->n_cpu_moe), &bad);
+    put(o, "largest_allocation_bytes", json_u64(res->largest_allocation_bytes), &bad);
     put(o, "speed", render_speed(res), &bad);
     put(o, "error_id", json_string_or_null(error_id), &bad);
     put(o, "error_url", error_id ? json_string(url) : json_null(), &bad);
@@ -453,6 +553,65 @@ static unsigned internal_error(const struct request *rq, struct problem *pb, str
     problem_set(pb, API_ERR_INTERNAL, "%s (request %s).", what,
                 rq->request_id ? rq->request_id : "-");
     return response_problem(out, pb);
+}
+
+/* Which of the llama.cpp-only settings makes an estimate EST_E_UNSUPPORTED:
+** the first whose removal lets the estimator size the rest. Records it in
+** *pb and returns true, or returns false when none of them is the cause. */
+static bool unsupported_field(const struct check_input *in, struct problem *pb)
+{
+    const struct est_input *e = &in->est;
+    const char *rt = est_runtime_id(e->runtime);
+    struct est_result scratch;
+    struct est_input t;
+
+    if (e->kv_type_v != EST_KV_DEFAULT) {
+        t = *e;
+        t.kv_type_v = EST_KV_DEFAULT;
+        if (est_estimate(&t, &scratch) != EST_E_UNSUPPORTED) {
+            problem_add_param(pb, "kv_cache_v",
+                              "%s cannot run a %s V cache with this K cache; it sets the K and "
+                              "V cache types together (only llama.cpp and lmstudio with a GGUF "
+                              "quant take a separate V type): give kv_cache only",
+                              rt, est_kv_type_id(e->kv_type_v));
+            return true;
+        }
+    }
+    if (e->n_cpu_moe > 0) {
+        t = *e;
+        t.n_cpu_moe = 0;
+        if (est_estimate(&t, &scratch) != EST_E_UNSUPPORTED) {
+            problem_add_param(pb, "n_cpu_moe",
+                              "%s cannot keep a model's experts in system RAM by layer "
+                              "(llama.cpp's --n-cpu-moe); run it with llama.cpp or leave "
+                              "n_cpu_moe out",
+                              rt);
+            return true;
+        }
+    }
+    if (in->tensor_split_given) {
+        t = *e;
+        memset(t.tensor_split, 0, sizeof t.tensor_split);
+        if (est_estimate(&t, &scratch) != EST_E_UNSUPPORTED) {
+            problem_add_param(pb, "tensor_split",
+                              "%s does not take proportions per GPU (llama.cpp's "
+                              "--tensor-split; only llama.cpp does): leave tensor_split out",
+                              rt);
+            return true;
+        }
+    }
+    if (e->ubatch != 0) {
+        t = *e;
+        t.ubatch = 0;
+        if (est_estimate(&t, &scratch) != EST_E_UNSUPPORTED) {
+            problem_add_param(pb, "ubatch",
+                              "%s does not take a physical batch size (llama.cpp's -ub); "
+                              "leave ubatch out",
+                              rt);
+            return true;
+        }
+    }
+    return false;
 }
 
 /* The estimator refused the configuration: a sentence, and for an
@@ -484,7 +643,7 @@ static unsigned estimator_problem(const struct check_input *in, enum est_status 
         else if (!est_kv_type_supported(e->runtime, e->kv_type))
             problem_add_param(pb, "kv_cache", "%s does not offer a %s KV cache",
                               est_runtime_id(e->runtime), est_kv_type_id(e->kv_type));
-        else
+        else if (!unsupported_field(in, pb))
             problem_add_param(pb, "runtime", "%s cannot run this model on the %s (%s, %s)",
                               est_runtime_id(e->runtime), in->hardware_name,
                               est_backend_id(e->device.backend), est_os_id(e->os));

@@ -165,10 +165,122 @@ static void assert_check_consistent(const json_t *js, const char *what)
                           json_integer_value(json_object_get(f, "total_bytes_after")) > 0,
                       "%s: fix %zu total_bytes_after", what, i + 1);
     }
+    /* placement per device, the host, the largest buffer (openapi.yaml CheckResponse) */
+    const json_t *devs = json_object_get(js, "devices");
+    ck_assert_msg(json_is_array(devs), "%s: devices is not an array", what);
+    json_array_foreach(devs, i, f)
+    {
+        ck_assert_msg(json_integer_value(json_object_get(f, "index")) == (json_int_t)i,
+                      "%s: device %zu has index %lld", what, i,
+                      (long long)json_integer_value(json_object_get(f, "index")));
+        ck_assert_msg(json_is_integer(json_object_get(f, "total_bytes")) &&
+                          json_integer_value(json_object_get(f, "total_bytes")) >= 0 &&
+                          json_is_integer(json_object_get(f, "usable_bytes")) &&
+                          json_integer_value(json_object_get(f, "usable_bytes")) >= 0,
+                      "%s: device %zu bytes", what, i);
+    }
+    ck_assert_msg(int_at(js, "host_bytes") >= 0, "%s: host_bytes", what);
+    ck_assert_msg(int_at(js, "largest_allocation_bytes") >= 0, "%s: largest_allocation_bytes",
+                  what);
+    ck_assert_msg(int_at(js, "n_cpu_moe") >= 0, "%s: n_cpu_moe", what);
+    const json_t *split = json_object_get(js, "tensor_split");
+    ck_assert_msg(split && (json_is_null(split) || json_is_array(split)), "%s: tensor_split", what);
+    const json_t *pps = json_object_get(speed, "prompt_tokens_per_second");
+    ck_assert_msg(pps && (json_is_null(pps) || (json_is_number(pps) && json_number_value(pps) > 0)),
+                  "%s: speed.prompt_tokens_per_second is neither null nor a positive number", what);
+    const json_t *pbasis = json_object_get(speed, "prompt_basis");
+    ck_assert_msg(pbasis && (json_is_null(pbasis) || json_is_string(pbasis)),
+                  "%s: speed.prompt_basis", what);
     ck_assert_msg(json_is_object(json_object_get(js, "inputs")), "%s: inputs", what);
     ck_assert_msg(json_is_array(json_object_get(js, "warnings")), "%s: warnings", what);
     ck_assert_msg(json_str_at(js, "estimator.version") != NULL, "%s: estimator.version", what);
 }
+
+/* The fields the estimator gained, through the real server: a split over two GPUs, a
+** separate V cache type, -ub and --n-cpu-moe on an MoE model. */
+START_TEST(test_check_new_fields)
+{
+    json_t *js = post_check("{\"model\":\"qwen3-30b-a3b\",\"hardware\":\"nvidia-rtx-4090\","
+                            "\"context\":32768,\"gpu_count\":2,\"tensor_split\":[3,1],"
+                            "\"ubatch\":1024,\"kv_cache\":\"f16\",\"kv_cache_v\":\"q8_0\","
+                            "\"n_cpu_moe\":8}");
+    assert_check_consistent(js, "new fields");
+    /* one entry per GPU, each within what one card may hold when it fits */
+    const json_t *devs = json_object_get(js, "devices");
+    ck_assert_uint_eq(json_array_size(devs), 2);
+    json_int_t on_gpus = 0;
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *d = json_array_get(devs, i);
+        json_int_t total = json_integer_value(json_object_get(d, "total_bytes"));
+        json_int_t usable = json_integer_value(json_object_get(d, "usable_bytes"));
+        ck_assert(usable > 0 && usable <= 24 * GIB);
+        if (fits(verdict_of(js)))
+            ck_assert_msg(total <= usable, "device %zu holds %lld of %lld", i, (long long)total,
+                          (long long)usable);
+        on_gpus += total;
+    }
+    ck_assert(on_gpus <= int_at(js, "footprint.total_bytes"));
+    /* the split sized: two shares summing to 1 (rounded to 3 decimals) */
+    const json_t *split = json_object_get(js, "tensor_split");
+    ck_assert_uint_eq(json_array_size(split), 2);
+    double sum =
+        json_number_value(json_array_get(split, 0)) + json_number_value(json_array_get(split, 1));
+    ck_assert_msg(sum > 0.998 && sum < 1.002, "split sums to %f", sum);
+    ck_assert(int_at(js, "n_cpu_moe") <= 48);
+    /* echoed as given */
+    ck_assert_int_eq(int_at(js, "inputs.ubatch"), 1024);
+    ck_assert_int_eq(int_at(js, "inputs.n_cpu_moe"), 8);
+    ck_assert_str_eq(json_str_at(js, "inputs.kv_cache"), "f16");
+    ck_assert_str_eq(json_str_at(js, "inputs.kv_cache_v"), "q8_0");
+    const json_t *given = json_object_get(json_object_get(js, "inputs"), "tensor_split");
+    ck_assert_uint_eq(json_array_size(given), 2);
+    ck_assert(json_number_value(json_array_get(given, 0)) == 3.0);
+    json_decref(js);
+
+    /* the same question as a GET, with the comma form of the split */
+    json_t *get = get_check("/check?model=qwen3-30b-a3b&hardware=nvidia-rtx-4090&context=32768"
+                            "&gpu_count=2&tensor_split=3,1&ubatch=1024&kv_cache=f16"
+                            "&kv_cache_v=q8_0&n_cpu_moe=8");
+    js = post_check("{\"model\":\"qwen3-30b-a3b\",\"hardware\":\"nvidia-rtx-4090\","
+                    "\"context\":32768,\"gpu_count\":2,\"tensor_split\":[3,1],"
+                    "\"ubatch\":1024,\"kv_cache\":\"f16\",\"kv_cache_v\":\"q8_0\","
+                    "\"n_cpu_moe\":8}");
+    ck_assert_msg(json_equal(get, js), "GET and POST answers differ");
+    json_decref(get);
+    json_decref(js);
+
+    /* defaults: llama.cpp's -ub 512, no split, nothing in RAM; one card, one device */
+    js = post_check(RTX_BODY);
+    ck_assert_int_eq(int_at(js, "inputs.ubatch"), 512);
+    ck_assert_int_eq(int_at(js, "inputs.n_cpu_moe"), 0);
+    ck_assert(json_is_null(json_at(js, "inputs.tensor_split")));
+    ck_assert_str_eq(json_str_at(js, "inputs.kv_cache_v"), json_str_at(js, "inputs.kv_cache"));
+    ck_assert(json_is_null(json_object_get(js, "tensor_split")));
+    ck_assert_uint_eq(json_array_size(json_object_get(js, "devices")), 1);
+    json_decref(js);
+
+    /* MLX has no -ub; a CPU-only machine has no devices */
+    js = post_check(SEED_BODY);
+    ck_assert(json_is_null(json_at(js, "inputs.ubatch")));
+    json_decref(js);
+    js = post_check("{\"model\":\"llama-3.1-8b-instruct\",\"context\":4096,"
+                    "\"hardware\":{\"memory_gb\":64,\"kind\":\"cpu\",\"compute_tflops\":2}}");
+    assert_check_consistent(js, "cpu");
+    ck_assert_uint_eq(json_array_size(json_object_get(js, "devices")), 0);
+    json_decref(js);
+
+    /* two questions that differ only in ubatch get different answers (the cache keys on
+    ** the whole request) */
+    json_t *a = get_check("/check?model=qwen3-30b-a3b&hardware=nvidia-rtx-4090&context=20480");
+    json_t *b =
+        get_check("/check?model=qwen3-30b-a3b&hardware=nvidia-rtx-4090&context=20480&ubatch=2048");
+    ck_assert_int_eq(int_at(a, "inputs.ubatch"), 512);
+    ck_assert_int_eq(int_at(b, "inputs.ubatch"), 2048);
+    ck_assert(!json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
 
 /* The fix whose command contains needle, or NULL. */
 static const json_t *fix_with(const json_t *js, const char *needle)
@@ -706,6 +818,7 @@ static Suite *check_suite(void)
     tcase_add_test(tc, test_check_summary_names_alternative_as_such);
     tcase_add_test(tc, test_check_grid_is_consistent);
     tcase_add_test(tc, test_check_repeat_is_served_from_cache);
+    tcase_add_test(tc, test_check_new_fields);
     suite_add_tcase(s, tc);
     return s;
 }

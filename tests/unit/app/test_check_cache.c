@@ -601,6 +601,65 @@ START_TEST(test_check_cache_handler_post_keys_on_raw_body)
 }
 END_TEST
 
+/* Each field the estimator gained is part of the question: a request that
+** differs from a cached one only in that field is computed afresh and
+** answers differently (at least in its echoed inputs), in GET and in POST. */
+static const struct {
+    const char *query; /* appended to MOE_QUERY */
+    const char *body;  /* appended to MOE_BODY */
+} new_field_rows[] = {
+    {"&ubatch=256", ",\"ubatch\":256}"},
+    {"&kv_cache_v=q8_0", ",\"kv_cache_v\":\"q8_0\"}"},
+    {"&n_cpu_moe=8", ",\"n_cpu_moe\":8}"},
+    {"&gpu_count=2&tensor_split=3,1", ",\"gpu_count\":2,\"tensor_split\":[3,1]}"},
+};
+
+static const char MOE_QUERY[] = "model=qwen3-30b-a3b&context=8192&hardware=nvidia-rtx-4090";
+static const char MOE_BODY[] =
+    "{\"model\":\"qwen3-30b-a3b\",\"context\":8192,\"hardware\":\"nvidia-rtx-4090\"";
+
+/* The answer without the field (for tensor_split: with gpu_count=2 alone). */
+static void base_for(size_t row, bool get, char *buf, size_t cap)
+{
+    bool split = 0 == strncmp(new_field_rows[row].query, "&gpu_count", 10);
+    if (get)
+        snprintf(buf, cap, "%s%s", MOE_QUERY, split ? "&gpu_count=2" : "");
+    else
+        snprintf(buf, cap, "%s%s", MOE_BODY, split ? ",\"gpu_count\":2}" : "}");
+}
+
+START_TEST(test_check_cache_handler_new_fields_are_part_of_the_key)
+{
+    check_cache_configure(256);
+    char base[512], with[512];
+    struct response a, b, again;
+    for (int get = 0; get < 2; get++) {
+        check_cache_counts_reset();
+        base_for((size_t)_i, get, base, sizeof base);
+        if (get)
+            snprintf(with, sizeof with, "%s%s", MOE_QUERY, new_field_rows[_i].query);
+        else
+            snprintf(with, sizeof with, "%s%s", MOE_BODY, new_field_rows[_i].body);
+        unsigned sa = get ? run_get(base, &a) : run_post(base, true, &a);
+        unsigned sb = get ? run_get(with, &b) : run_post(with, true, &b);
+        ck_assert_msg(200 == sa && 200 == sb, "%s: %u, %s: %u", base, sa, with, sb);
+        ck_assert_uint_eq(counts().hits, 0);
+        ck_assert_uint_eq(counts().misses, 2);
+        ck_assert_msg(a.text_len != b.text_len || 0 != memcmp(a.text, b.text, a.text_len),
+                      "%s and %s got the same answer", base, with);
+        /* and the request with the field is then a hit, with its own bytes */
+        unsigned sc = get ? run_get(with, &again) : run_post(with, true, &again);
+        ck_assert_uint_eq(sc, 200);
+        ck_assert_uint_eq(counts().hits, 1);
+        ck_assert_uint_eq(again.text_len, b.text_len);
+        ck_assert_int_eq(memcmp(again.text, b.text, b.text_len), 0);
+        response_release(&a);
+        response_release(&b);
+        response_release(&again);
+    }
+}
+END_TEST
+
 START_TEST(test_check_cache_metrics_show_counters)
 {
     check_cache_configure(256);
@@ -687,6 +746,8 @@ static Suite *check_cache_suite(void)
     tcase_add_test(th, test_check_cache_handler_order_is_part_of_the_key);
     tcase_add_test(th, test_check_cache_handler_post_keys_on_raw_body);
     tcase_add_test(th, test_check_cache_metrics_show_counters);
+    tcase_add_loop_test(th, test_check_cache_handler_new_fields_are_part_of_the_key, 0,
+                        (int)(sizeof new_field_rows / sizeof new_field_rows[0]));
     suite_add_tcase(s, th);
     return s;
 }

@@ -21,10 +21,10 @@
 ** Fixture: two models, three devices, every quant the estimator knows
 */
 
-static struct catalog_model models[2];
+static struct catalog_model models[3];
 static struct catalog_hardware hardware[3];
 static struct catalog_quant *quants;
-static const char *model_ids[2], *hardware_ids[3], **quant_ids;
+static const char *model_ids[3], *hardware_ids[3], **quant_ids;
 static struct catalog cat;
 
 static int by_quant_id(const void *a, const void *b)
@@ -67,6 +67,22 @@ static void setup(void)
                                  .intermediate_size = 27648,
                                  .vocab_size = 152064,
                                  .max_position_embeddings = 32768};
+    /* Qwen3 30B-A3B, a mixture-of-experts model (its HF config.json). */
+    m = &models[2];
+    snprintf(m->id, sizeof m->id, "qwen3-30b-a3b");
+    snprintf(m->name, sizeof m->name, "Qwen3 30B-A3B");
+    snprintf(m->hf_repo, sizeof m->hf_repo, "Qwen/Qwen3-30B-A3B");
+    m->arch = (struct est_model){.params = 30532122624ull,
+                                 .num_hidden_layers = 48,
+                                 .hidden_size = 2048,
+                                 .num_attention_heads = 32,
+                                 .num_key_value_heads = 4,
+                                 .head_dim = 128,
+                                 .vocab_size = 151936,
+                                 .max_position_embeddings = 40960,
+                                 .num_experts = 128,
+                                 .num_experts_per_tok = 8,
+                                 .moe_intermediate_size = 768};
 
     /* Devices from shared/reference/hardware.tsv. Sorted by id. */
     struct catalog_hardware *h = &hardware[0];
@@ -90,6 +106,7 @@ static void setup(void)
     h->default_os = EST_OS_LINUX;
     h->memory_gb = 24;
     h->bandwidth_gbs = 1008;
+    h->compute_tflops = 165.2; /* a fixture figure: the mapping is what is tested */
     h = &hardware[2];
     snprintf(h->id, sizeof h->id, "nvidia-rtx-4090-nobw");
     snprintf(h->name, sizeof h->name, "GeForce RTX 4090 (no bandwidth)");
@@ -112,13 +129,13 @@ static void setup(void)
     qsort(quants, nq, sizeof *quants, by_quant_id);
     for (size_t i = 0; i < nq; i++)
         quant_ids[i] = quants[i].id;
-    for (size_t i = 0; i < 2; i++)
+    for (size_t i = 0; i < 3; i++)
         model_ids[i] = models[i].id;
     for (size_t i = 0; i < 3; i++)
         hardware_ids[i] = hardware[i].id;
 
     cat.models = models;
-    cat.n_models = 2;
+    cat.n_models = 3;
     cat.hardware = hardware;
     cat.n_hardware = 3;
     cat.quants = quants;
@@ -199,6 +216,11 @@ static const struct problem_param *param(const struct problem *pb, const char *n
 #define BASE_MAC "\"model\":\"qwen2.5-32b-instruct\",\"hardware\":\"apple-m1-max-32gb\""
 #define Q_GPU "model=llama-3.1-8b-instruct&hardware=nvidia-rtx-4090"
 #define Q_MAC "model=qwen2.5-32b-instruct&hardware=apple-m1-max-32gb"
+#define BASE_MOE "\"model\":\"qwen3-30b-a3b\",\"hardware\":\"nvidia-rtx-4090\""
+#define Q_MOE "model=qwen3-30b-a3b&hardware=nvidia-rtx-4090"
+#define HW_INLINE(extra)                                                                           \
+    "{\"model\":\"llama-3.1-8b-instruct\",\"hardware\":{\"memory_gb\":24,\"kind\":\"gpu\"," extra  \
+    "}}"
 
 struct bad_case {
     const char *name;
@@ -428,6 +450,109 @@ static const struct bad_case bad_cases[] = {
      "{\"model\":\"llama-3.1-8b-instruct\",\"gpu_count\":2,\"hardware\":{\"memory_gb\":24,"
      "\"kind\":\"gpu\",\"count\":4}}",
      NULL, API_ERR_INVALID_PARAMS, "gpu_count", "disagrees with hardware.count"},
+    /* ubatch */
+    {"ubatch zero", "{" BASE_GPU ",\"ubatch\":0}", Q_GPU "&ubatch=0", API_ERR_INVALID_PARAMS,
+     "ubatch", "must be from 1 to 65,536 tokens"},
+    {"ubatch too big", "{" BASE_GPU ",\"ubatch\":65537}", Q_GPU "&ubatch=65537",
+     API_ERR_INVALID_PARAMS, "ubatch", "must be from 1 to 65,536 tokens"},
+    {"ubatch string", "{" BASE_GPU ",\"ubatch\":\"512\"}", Q_GPU "&ubatch=5x",
+     API_ERR_INVALID_PARAMS, "ubatch", "must be"},
+    {"ubatch fraction", "{" BASE_GPU ",\"ubatch\":256.5}", Q_GPU "&ubatch=256.5",
+     API_ERR_INVALID_PARAMS, "ubatch", "must be a whole number"},
+    {"ubatch on mlx", "{" BASE_MAC ",\"runtime\":\"mlx\",\"ubatch\":256}",
+     Q_MAC "&runtime=mlx&ubatch=256", API_ERR_INVALID_PARAMS, "ubatch",
+     "mlx has no such setting: only llama.cpp, ollama (num_batch) and lmstudio with a GGUF "
+     "quant"},
+    {"ubatch on vllm", "{" BASE_GPU ",\"runtime\":\"vllm\",\"ubatch\":256}",
+     Q_GPU "&runtime=vllm&ubatch=256", API_ERR_INVALID_PARAMS, "ubatch", "llama.cpp's physical"},
+    {"ubatch in LM Studio's MLX engine",
+     "{" BASE_MAC ",\"runtime\":\"lmstudio\",\"quant\":\"mlx-4bit\",\"ubatch\":256}",
+     Q_MAC "&runtime=lmstudio&quant=mlx-4bit&ubatch=256", API_ERR_INVALID_PARAMS, "ubatch",
+     "lmstudio runs mlx-4bit in its MLX engine"},
+    /* kv_cache_v */
+    {"kv_cache_v unknown", "{" BASE_GPU ",\"kv_cache_v\":\"q5\"}", Q_GPU "&kv_cache_v=q5",
+     API_ERR_INVALID_PARAMS, "kv_cache_v", "is not one of f16, bf16, f32, q8_0, q4_0, fp8"},
+    {"kv_cache_v wrong type", "{" BASE_GPU ",\"kv_cache_v\":8}", NULL, API_ERR_INVALID_PARAMS,
+     "kv_cache_v", "must be a KV cache type"},
+    {"kv_cache_v fp8 on llama.cpp", "{" BASE_GPU ",\"kv_cache_v\":\"fp8\"}",
+     Q_GPU "&kv_cache_v=fp8", API_ERR_INVALID_PARAMS, "kv_cache_v",
+     "llama.cpp does not offer a fp8 V cache; it accepts"},
+    {"kv_cache_v differs on ollama",
+     "{" BASE_GPU ",\"runtime\":\"ollama\",\"kv_cache\":\"q8_0\",\"kv_cache_v\":\"q4_0\"}",
+     Q_GPU "&runtime=ollama&kv_cache=q8_0&kv_cache_v=q4_0", API_ERR_INVALID_PARAMS, "kv_cache_v",
+     "differs from kv_cache (q8_0), but ollama sets the K and V cache types together"},
+    {"kv_cache_v differs in LM Studio's MLX engine",
+     "{" BASE_MAC ",\"runtime\":\"lmstudio\",\"quant\":\"mlx-4bit\",\"kv_cache\":\"q8_0\","
+     "\"kv_cache_v\":\"f16\"}",
+     NULL, API_ERR_INVALID_PARAMS, "kv_cache_v", "lmstudio (MLX engine) sets the K and V"},
+    /* n_cpu_moe */
+    {"n_cpu_moe negative", "{" BASE_MOE ",\"n_cpu_moe\":-1}", Q_MOE "&n_cpu_moe=-1",
+     API_ERR_INVALID_PARAMS, "n_cpu_moe", "must be from 0 to 1,024 layers"},
+    {"n_cpu_moe string", "{" BASE_MOE ",\"n_cpu_moe\":\"4\"}", NULL, API_ERR_INVALID_PARAMS,
+     "n_cpu_moe", "must be an integer, not a string"},
+    {"n_cpu_moe on a dense model", "{" BASE_GPU ",\"n_cpu_moe\":4}", Q_GPU "&n_cpu_moe=4",
+     API_ERR_INVALID_PARAMS, "n_cpu_moe",
+     "applies only to mixture-of-experts models (num_experts > 1); Llama 3.1 8B Instruct is a "
+     "dense model"},
+    {"n_cpu_moe above the layers", "{" BASE_MOE ",\"n_cpu_moe\":49}", Q_MOE "&n_cpu_moe=49",
+     API_ERR_INVALID_PARAMS, "n_cpu_moe", "must be from 0 to 48: Qwen3 30B-A3B has 48 layers"},
+    {"n_cpu_moe on vllm", "{" BASE_MOE ",\"runtime\":\"vllm\",\"n_cpu_moe\":4}",
+     Q_MOE "&runtime=vllm&n_cpu_moe=4", API_ERR_INVALID_PARAMS, "n_cpu_moe",
+     "is llama.cpp's --n-cpu-moe; vllm has no such setting"},
+    {"n_cpu_moe on a CPU",
+     "{\"model\":\"qwen3-30b-a3b\",\"n_cpu_moe\":4,\"hardware\":{\"memory_gb\":64,"
+     "\"kind\":\"cpu\"}}",
+     NULL, API_ERR_INVALID_PARAMS, "n_cpu_moe", "everything is in system RAM already"},
+    /* tensor_split */
+    {"tensor_split on one GPU", "{" BASE_GPU ",\"tensor_split\":[3,1]}", Q_GPU "&tensor_split=3,1",
+     API_ERR_INVALID_PARAMS, "tensor_split", "needs gpu_count of 2 or more (gpu_count is 1)"},
+    {"tensor_split length", "{" BASE_GPU ",\"gpu_count\":2,\"tensor_split\":[1,1,1]}",
+     Q_GPU "&gpu_count=2&tensor_split=1,1,1", API_ERR_INVALID_PARAMS, "tensor_split",
+     "has 3 entries but gpu_count is 2: give one proportion per GPU"},
+    {"tensor_split length vs hardware.count",
+     "{\"model\":\"llama-3.1-8b-instruct\",\"tensor_split\":[1],\"hardware\":{\"memory_gb\":24,"
+     "\"kind\":\"gpu\",\"count\":4}}",
+     NULL, API_ERR_INVALID_PARAMS, "tensor_split", "has 1 entry but gpu_count is 4"},
+    {"tensor_split all zero", "{" BASE_GPU ",\"gpu_count\":2,\"tensor_split\":[0,0.0]}",
+     Q_GPU "&gpu_count=2&tensor_split=0,0", API_ERR_INVALID_PARAMS, "tensor_split",
+     "must not be all zero"},
+    {"tensor_split negative", "{" BASE_GPU ",\"gpu_count\":2,\"tensor_split\":[-1,1]}", NULL,
+     API_ERR_INVALID_PARAMS, "tensor_split", "entry 1 (-1) must be from 0 to 1,000,000"},
+    {"tensor_split too large", "{" BASE_GPU ",\"gpu_count\":2,\"tensor_split\":[1,2e6]}",
+     Q_GPU "&gpu_count=2&tensor_split=1,2000000", API_ERR_INVALID_PARAMS, "tensor_split",
+     "entry 2"},
+    {"tensor_split as a string", "{" BASE_GPU ",\"gpu_count\":2,\"tensor_split\":\"3,1\"}", NULL,
+     API_ERR_INVALID_PARAMS, "tensor_split",
+     "must be an array of proportions, one per GPU, such as [3, 1], not a string"},
+    {"tensor_split entry not a number", "{" BASE_GPU ",\"gpu_count\":2,\"tensor_split\":[3,\"1\"]}",
+     NULL, API_ERR_INVALID_PARAMS, "tensor_split", "entry 2 must be a number, not a string"},
+    {"tensor_split empty", "{" BASE_GPU ",\"gpu_count\":2,\"tensor_split\":[]}",
+     Q_GPU "&gpu_count=2&tensor_split=", API_ERR_INVALID_PARAMS, "tensor_split", "is"},
+    {"tensor_split over 16",
+     "{" BASE_GPU ",\"gpu_count\":2,\"tensor_split\":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}",
+     Q_GPU "&gpu_count=2&tensor_split=1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1", API_ERR_INVALID_PARAMS,
+     "tensor_split", "has 17 entries; at most 16 (one per GPU)"},
+    {"tensor_split malformed list", NULL, Q_GPU "&gpu_count=2&tensor_split=3,,1",
+     API_ERR_INVALID_PARAMS, "tensor_split", "\"3,,1\" is not a list of proportions"},
+    {"tensor_split with spaces", NULL, Q_GPU "&gpu_count=2&tensor_split=3, 1",
+     API_ERR_INVALID_PARAMS, "tensor_split", "is not a list of proportions"},
+    {"tensor_split on vllm",
+     "{" BASE_GPU ",\"runtime\":\"vllm\",\"gpu_count\":2,\"tensor_split\":[1,1]}",
+     Q_GPU "&runtime=vllm&gpu_count=2&tensor_split=1,1", API_ERR_INVALID_PARAMS, "tensor_split",
+     "is llama.cpp's --tensor-split; vllm has no such setting: only llama.cpp takes"},
+    /* inline hardware: compute and allocation figures */
+    {"inline hardware compute zero", HW_INLINE("\"compute_tflops\":0"), NULL,
+     API_ERR_INVALID_PARAMS, "hardware.compute_tflops", "must be greater than 0"},
+    {"inline hardware compute absurd", HW_INLINE("\"compute_tflops\":165200"), NULL,
+     API_ERR_INVALID_PARAMS, "hardware.compute_tflops", "at most 20000"},
+    {"inline hardware compute string", HW_INLINE("\"compute_tflops\":\"165\""), NULL,
+     API_ERR_INVALID_PARAMS, "hardware.compute_tflops", "must be a number, not a string"},
+    {"inline hardware allocation zero", HW_INLINE("\"max_allocation_gb\":0"), NULL,
+     API_ERR_INVALID_PARAMS, "hardware.max_allocation_gb", "must be greater than 0"},
+    {"inline hardware allocation above memory", HW_INLINE("\"max_allocation_gb\":32"), NULL,
+     API_ERR_INVALID_PARAMS, "hardware.max_allocation_gb", "must not exceed memory_gb (24)"},
+    {"inline hardware compute misspelt", HW_INLINE("\"compute_tflop\":100"), NULL,
+     API_ERR_INVALID_PARAMS, "hardware.compute_tflop", "did you mean hardware.compute_tflops?"},
     {"inline hardware unknown field",
      "{\"model\":\"llama-3.1-8b-instruct\",\"hardware\":{\"memory_gb\":24,\"kind\":\"gpu\","
      "\"vram_gb\":24}}",
@@ -745,6 +870,137 @@ START_TEST(test_check_input_accepts_inline_model_and_hardware)
 }
 END_TEST
 
+START_TEST(test_check_input_new_fields_default)
+{
+    struct check_input in;
+    struct problem pb;
+    ck_assert_int_eq(parse_json("{" BASE_GPU "}", &in, &pb), 0);
+    ck_assert_uint_eq(in.est.ubatch, 0); /* the estimator's 512 */
+    ck_assert_int_eq(in.est.kv_type_v, EST_KV_DEFAULT);
+    ck_assert_uint_eq(in.est.n_cpu_moe, 0);
+    ck_assert(!in.tensor_split_given);
+    for (unsigned i = 0; i < EST_SPLIT_MAX; i++)
+        ck_assert(in.est.tensor_split[i] == 0.0);
+    ck_assert(in.llamacpp_engine);
+    ck_assert(in.est.device.max_allocation_gib == 0.0);
+    /* the catalog's compute figure reaches the estimator */
+    ck_assert(in.est.device.compute_tflops == 165.2);
+    ck_assert_int_eq(parse_json("{\"model\":\"llama-3.1-8b-instruct\",\"hardware\":"
+                                "\"nvidia-rtx-4090-nobw\"}",
+                                &in, &pb),
+                     0);
+    ck_assert(in.est.device.compute_tflops == 0.0); /* unknown */
+    /* MLX and LM Studio's MLX engine are not llama.cpp engines; Ollama is */
+    ck_assert_int_eq(parse_json("{" BASE_MAC ",\"runtime\":\"mlx\"}", &in, &pb), 0);
+    ck_assert(!in.llamacpp_engine);
+    ck_assert_int_eq(
+        parse_json("{" BASE_MAC ",\"runtime\":\"lmstudio\",\"quant\":\"mlx-4bit\"}", &in, &pb), 0);
+    ck_assert(!in.llamacpp_engine);
+    ck_assert_int_eq(parse_json("{" BASE_MAC ",\"runtime\":\"lmstudio\"}", &in, &pb), 0);
+    ck_assert(in.llamacpp_engine);
+    ck_assert_int_eq(parse_json("{" BASE_GPU ",\"runtime\":\"ollama\"}", &in, &pb), 0);
+    ck_assert(in.llamacpp_engine);
+}
+END_TEST
+
+START_TEST(test_check_input_new_fields_parsed)
+{
+    struct check_input a, b;
+    struct problem pa, pq;
+    ck_assert_int_eq(parse_json("{" BASE_MOE ",\"ubatch\":256,\"kv_cache\":\"q8_0\","
+                                "\"kv_cache_v\":\"q4_0\",\"n_cpu_moe\":12,\"gpu_count\":2,"
+                                "\"tensor_split\":[3,1.5]}",
+                                &a, &pa),
+                     0);
+    ck_assert_int_eq(parse_query(Q_MOE "&ubatch=256&kv_cache=q8_0&kv_cache_v=q4_0&n_cpu_moe=12"
+                                       "&gpu_count=2&tensor_split=3,1.5",
+                                 &b, &pq),
+                     0);
+    ck_assert_uint_eq(a.est.ubatch, 256);
+    ck_assert_int_eq(a.est.kv_type, EST_KV_Q8_0);
+    ck_assert_int_eq(a.est.kv_type_v, EST_KV_Q4_0);
+    ck_assert_uint_eq(a.est.n_cpu_moe, 12);
+    ck_assert_uint_eq(a.gpu_count, 2);
+    ck_assert(a.tensor_split_given);
+    ck_assert(a.est.tensor_split[0] == 3.0);
+    ck_assert(a.est.tensor_split[1] == 1.5);
+    ck_assert(a.est.tensor_split[2] == 0.0);
+    /* GET (the comma form) and POST agree */
+    ck_assert_uint_eq(b.est.ubatch, a.est.ubatch);
+    ck_assert_int_eq(b.est.kv_type_v, a.est.kv_type_v);
+    ck_assert_uint_eq(b.est.n_cpu_moe, a.est.n_cpu_moe);
+    ck_assert(b.tensor_split_given);
+    ck_assert_int_eq(memcmp(a.est.tensor_split, b.est.tensor_split, sizeof a.est.tensor_split), 0);
+
+    /* the bounds themselves are accepted */
+    ck_assert_int_eq(parse_json("{" BASE_GPU ",\"ubatch\":65536}", &a, &pa), 0);
+    ck_assert_int_eq(parse_query(Q_GPU "&ubatch=1", &a, &pa), 0);
+    ck_assert_uint_eq(a.est.ubatch, 1);
+    ck_assert_int_eq(parse_json("{" BASE_MOE ",\"n_cpu_moe\":48}", &a, &pa), 0);
+    ck_assert_uint_eq(a.est.n_cpu_moe, 48);
+    /* 0 is the default and fits any model */
+    ck_assert_int_eq(parse_json("{" BASE_GPU ",\"n_cpu_moe\":0}", &a, &pa), 0);
+    ck_assert_uint_eq(a.est.n_cpu_moe, 0);
+    /* a zero share is allowed as long as some GPU gets one */
+    ck_assert_int_eq(parse_query(Q_GPU "&gpu_count=3&tensor_split=0,1,2.5", &a, &pa), 0);
+    ck_assert(a.est.tensor_split[0] == 0.0 && a.est.tensor_split[2] == 2.5);
+    /* Ollama takes num_batch as -ub, and one K/V type given twice */
+    ck_assert_int_eq(parse_json("{" BASE_GPU ",\"runtime\":\"ollama\",\"ubatch\":1024,"
+                                "\"kv_cache\":\"q8_0\",\"kv_cache_v\":\"q8_0\"}",
+                                &a, &pa),
+                     0);
+    ck_assert_uint_eq(a.est.ubatch, 1024);
+    ck_assert_int_eq(a.est.kv_type_v, EST_KV_Q8_0);
+    /* LM Studio's GGUF engine takes a separate V type */
+    ck_assert_int_eq(parse_json("{" BASE_GPU ",\"runtime\":\"lmstudio\",\"kv_cache\":\"f16\","
+                                "\"kv_cache_v\":\"q8_0\"}",
+                                &a, &pa),
+                     0);
+    /* inline hardware: compute and allocation figures, and count as gpu_count */
+    ck_assert_int_eq(parse_json("{\"model\":\"llama-3.1-8b-instruct\",\"tensor_split\":[1,3],"
+                                "\"hardware\":{\"memory_gb\":16,\"kind\":\"gpu\","
+                                "\"backend\":\"vulkan\",\"count\":2,\"compute_tflops\":48.7,"
+                                "\"max_allocation_gb\":4}}",
+                                &a, &pa),
+                     0);
+    ck_assert(a.est.device.compute_tflops == 48.7);
+    ck_assert(a.est.device.max_allocation_gib == 4.0);
+    ck_assert(a.est.tensor_split[1] == 3.0);
+    /* null means the default for the new fields too */
+    ck_assert_int_eq(parse_json("{" BASE_GPU ",\"ubatch\":null,\"kv_cache_v\":null,"
+                                "\"n_cpu_moe\":null,\"tensor_split\":null}",
+                                &a, &pa),
+                     0);
+    ck_assert_uint_eq(a.est.ubatch, 0);
+    ck_assert(!a.tensor_split_given);
+}
+END_TEST
+
+START_TEST(test_check_input_new_fields_problems_name_the_field)
+{
+    struct check_input in;
+    struct problem pb;
+    /* every bad new field at once: one entry each, the detail names them */
+    ck_assert_int_eq(parse_json("{" BASE_GPU ",\"ubatch\":0,\"kv_cache_v\":\"q5\","
+                                "\"n_cpu_moe\":3,\"tensor_split\":[1,1]}",
+                                &in, &pb),
+                     -1);
+    ck_assert_int_eq(pb.kind, API_ERR_INVALID_PARAMS);
+    ck_assert_uint_eq(pb.n_params, 4);
+    static const char *const names[] = {"ubatch", "kv_cache_v", "n_cpu_moe", "tensor_split"};
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_msg(param(&pb, names[i]) != NULL, "no entry for %s", names[i]);
+        ck_assert_msg(strstr(pb.detail, names[i]) != NULL, "detail lacks %s: %s", names[i],
+                      pb.detail);
+    }
+    /* GET: a repeated tensor_split is refused like any other key */
+    ck_assert_int_eq(parse_query(Q_GPU "&gpu_count=2&tensor_split=1,1&tensor_split=1,1", &in, &pb),
+                     -1);
+    ck_assert_ptr_nonnull(param(&pb, "tensor_split"));
+    ck_assert_ptr_nonnull(strstr(param(&pb, "tensor_split")->reason, "is given 2 times"));
+}
+END_TEST
+
 START_TEST(test_check_input_rejects_non_object_body)
 {
     struct check_input in;
@@ -962,6 +1218,160 @@ START_TEST(test_handle_check_problem_answers)
 }
 END_TEST
 
+/* The new response fields: per-device totals, host bytes, the split, the
+** experts kept in RAM, the largest buffer and the prompt speed. */
+START_TEST(test_handle_check_renders_devices_and_split)
+{
+    unsigned status = 0;
+    json_t *b = run_post("{" BASE_GPU ",\"context\":8192,\"gpu_count\":2,"
+                         "\"tensor_split\":[3,1],\"ubatch\":256}",
+                         &status);
+    ck_assert_uint_eq(status, 200);
+    const json_t *devs = json_object_get(b, "devices");
+    ck_assert(json_is_array(devs));
+    ck_assert_uint_eq(json_array_size(devs), 2); /* one per GPU */
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *d = json_array_get(devs, i);
+        ck_assert_int_eq(int_at(d, "index"), (json_int_t)i);
+        ck_assert(int_at(d, "total_bytes") >= 0);
+        ck_assert(int_at(d, "usable_bytes") >= 0);
+    }
+    ck_assert(int_at(b, "host_bytes") >= 0);
+    ck_assert(int_at(b, "largest_allocation_bytes") >= 0);
+    ck_assert_int_eq(int_at(b, "n_cpu_moe"), 0);
+    /* the split sized: one share per GPU, rounded to 3 decimals */
+    const json_t *split = json_object_get(b, "tensor_split");
+    ck_assert(json_is_array(split));
+    ck_assert_uint_eq(json_array_size(split), 2);
+    for (size_t i = 0; i < 2; i++) {
+        double v = json_number_value(json_array_get(split, i));
+        ck_assert(v >= 0 && v <= 1);
+        ck_assert(fabs(v * 1000.0 - round(v * 1000.0)) < 1e-6);
+    }
+    /* inputs echo the new fields as given */
+    const json_t *in = json_object_get(b, "inputs");
+    ck_assert_int_eq(int_at(in, "ubatch"), 256);
+    ck_assert_int_eq(int_at(in, "n_cpu_moe"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(in, "kv_cache_v")),
+                     json_string_value(json_object_get(in, "kv_cache")));
+    const json_t *given = json_object_get(in, "tensor_split");
+    ck_assert_uint_eq(json_array_size(given), 2);
+    ck_assert(json_number_value(json_array_get(given, 0)) == 3.0);
+    ck_assert(json_number_value(json_array_get(given, 1)) == 1.0);
+    /* speed: the prompt figure is a number rounded to 0.1, or null */
+    const json_t *speed = json_object_get(b, "speed");
+    const json_t *pp = json_object_get(speed, "prompt_tokens_per_second");
+    ck_assert_ptr_nonnull(pp);
+    if (!json_is_null(pp)) {
+        ck_assert(json_number_value(pp) > 0);
+        ck_assert(fabs(json_number_value(pp) * 10.0 - round(json_number_value(pp) * 10.0)) < 1e-6);
+    }
+    const json_t *pb = json_object_get(speed, "prompt_basis");
+    ck_assert(pb != NULL && (json_is_null(pb) || json_is_string(pb)));
+    json_decref(b);
+
+    /* one GPU: no split; defaults echoed (llama.cpp's -ub 512) */
+    b = run_post("{" BASE_GPU ",\"context\":8192}", &status);
+    ck_assert_uint_eq(status, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(b, "devices")), 1);
+    ck_assert(json_is_null(json_object_get(b, "tensor_split")));
+    in = json_object_get(b, "inputs");
+    ck_assert_int_eq(int_at(in, "ubatch"), CHECK_UBATCH_DEFAULT);
+    ck_assert(json_is_null(json_object_get(in, "tensor_split")));
+    ck_assert_int_eq(int_at(in, "n_cpu_moe"), 0);
+    json_decref(b);
+
+    /* MLX: no -ub; a Mac is one device */
+    b = run_post("{" BASE_MAC ",\"runtime\":\"mlx\",\"context\":4096}", &status);
+    ck_assert_uint_eq(status, 200);
+    ck_assert(json_is_null(json_object_get(json_object_get(b, "inputs"), "ubatch")));
+    ck_assert(json_is_string(json_object_get(json_object_get(b, "inputs"), "kv_cache_v")));
+    json_decref(b);
+
+    /* a CPU-only run reports no devices */
+    b = run_post("{\"model\":\"llama-3.1-8b-instruct\",\"context\":4096,\"hardware\":"
+                 "{\"memory_gb\":64,\"kind\":\"cpu\"}}",
+                 &status);
+    ck_assert_uint_eq(status, 200);
+    ck_assert(json_is_array(json_object_get(b, "devices")));
+    ck_assert_uint_eq(json_array_size(json_object_get(b, "devices")), 0);
+    ck_assert(json_is_null(json_object_get(b, "tensor_split")));
+    json_decref(b);
+}
+END_TEST
+
+START_TEST(test_handle_check_kv_cache_v_and_moe)
+{
+    unsigned status = 0;
+    /* llama.cpp: f16 K with a q8_0 V cache; the V type is echoed */
+    json_t *b = run_post("{" BASE_GPU ",\"context\":8192,\"kv_cache\":\"f16\","
+                         "\"kv_cache_v\":\"q8_0\",\"flash_attention\":true}",
+                         &status);
+    ck_assert_uint_eq(status, 200);
+    const json_t *in = json_object_get(b, "inputs");
+    ck_assert_str_eq(json_string_value(json_object_get(in, "kv_cache")), "f16");
+    ck_assert_str_eq(json_string_value(json_object_get(in, "kv_cache_v")), "q8_0");
+    json_decref(b);
+
+    /* Ollama sets K and V together: a V type apart from its default K type is
+    ** refused by the estimator, and the answer names kv_cache_v */
+    b = run_post("{" BASE_GPU ",\"runtime\":\"ollama\",\"kv_cache_v\":\"q4_0\"}", &status);
+    ck_assert_uint_eq(status, 400);
+    const json_t *params = json_object_get(b, "invalid_params");
+    ck_assert_uint_ge(json_array_size(params), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(params, 0), "name")),
+                     "kv_cache_v");
+    json_decref(b);
+
+    /* Ollama has no --n-cpu-moe and takes no split: the estimator refuses
+    ** both, and the answer names the field */
+    static const struct {
+        const char *body, *field;
+    } refused[] = {
+        {"{" BASE_MOE ",\"runtime\":\"ollama\",\"n_cpu_moe\":4}", "n_cpu_moe"},
+        {"{" BASE_MOE ",\"runtime\":\"ollama\",\"gpu_count\":2,\"tensor_split\":[1,1]}",
+         "tensor_split"},
+        {"{" BASE_MOE ",\"runtime\":\"lmstudio\",\"gpu_count\":2,\"tensor_split\":[1,1]}",
+         "tensor_split"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        b = run_post(refused[i].body, &status);
+        ck_assert_msg(status == 400, "%s: status %u", refused[i].body, status);
+        params = json_object_get(b, "invalid_params");
+        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(params, 0), "name")),
+                         refused[i].field);
+        json_decref(b);
+    }
+
+    /* an MoE model with experts kept in RAM: echoed, and an integer in the answer */
+    b = run_post("{" BASE_MOE ",\"context\":8192,\"n_cpu_moe\":12}", &status);
+    ck_assert_uint_eq(status, 200);
+    ck_assert_int_eq(int_at(json_object_get(b, "inputs"), "n_cpu_moe"), 12);
+    ck_assert(int_at(b, "n_cpu_moe") >= 0 && int_at(b, "n_cpu_moe") <= 48);
+    if (int_at(b, "n_cpu_moe") > 0)
+        ck_assert_ptr_nonnull(
+            strstr(json_string_value(json_object_get(b, "summary")), "in system RAM"));
+    json_decref(b);
+}
+END_TEST
+
+START_TEST(test_handle_check_new_fields_get_equals_post)
+{
+    unsigned s1 = 0, s2 = 0;
+    json_t *a = run_post("{" BASE_MOE ",\"context\":8192,\"ubatch\":1024,\"n_cpu_moe\":4,"
+                         "\"gpu_count\":2,\"tensor_split\":[1,1],\"kv_cache_v\":\"q8_0\"}",
+                         &s1);
+    json_t *b = run_get(Q_MOE "&context=8192&ubatch=1024&n_cpu_moe=4&gpu_count=2&tensor_split=1,1"
+                              "&kv_cache_v=q8_0",
+                        &s2);
+    ck_assert_uint_eq(s1, 200);
+    ck_assert_uint_eq(s2, 200);
+    ck_assert_msg(json_equal(a, b), "GET and POST answers differ");
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
 /* Allocation failure: jansson's test_chaos idea. The Nth allocation fails;
 ** N counts up until the answer succeeds. Every run must give either the
 ** complete 200 body or a 500, never a partial object (and ASan/LSan see no
@@ -1030,6 +1440,9 @@ static Suite *check_input_suite(void)
     tcase_add_test(t, test_check_input_unknown_id_with_invalid_field_is_400);
     tcase_add_test(t, test_check_input_query_limits);
     tcase_add_test(t, test_check_input_accepts_inline_model_and_hardware);
+    tcase_add_test(t, test_check_input_new_fields_default);
+    tcase_add_test(t, test_check_input_new_fields_parsed);
+    tcase_add_test(t, test_check_input_new_fields_problems_name_the_field);
     tcase_add_test(t, test_check_input_rejects_non_object_body);
     tcase_add_test(t, test_check_input_duplicate_json_keys_fail_to_load);
     suite_add_tcase(s, t);
@@ -1040,6 +1453,9 @@ static Suite *check_input_suite(void)
     tcase_add_test(h, test_handle_check_gpu_layers_and_warnings);
     tcase_add_test(h, test_handle_check_speed_is_rounded);
     tcase_add_test(h, test_handle_check_get_equals_post);
+    tcase_add_test(h, test_handle_check_renders_devices_and_split);
+    tcase_add_test(h, test_handle_check_kv_cache_v_and_moe);
+    tcase_add_test(h, test_handle_check_new_fields_get_equals_post);
     tcase_add_test(h, test_handle_check_problem_answers);
     tcase_add_test(h, test_handle_check_allocation_failure_gives_500);
     suite_add_tcase(s, h);
