@@ -41,12 +41,24 @@ struct speed_rule {
 **          implied efficiency, no c (the runs do not determine one).
 **   CPU    0.67, c = 0    one run: i9-13900K DDR5-6400 7B tg 18.27 t/s
 **          (ggml-org/llama.cpp issue #34); no c (one run).
-** Prompt: pp512 x FLOPs per token / dense FP16 peak:
-**   Metal  0.68  #4167 pp512 of M1 Pro/M2/M2 Ultra (Apple's TFLOPS as quoted)
-**   CUDA   0.48  RTX PRO 6000 Blackwell pp512 16634 t/s, llama.cpp build 6413
-**                (older builds reached 0.09-0.22 on H100/A100, see the doc)
-**   ROCm   0.41  RX 7900 XTX pp512 3552-3874 t/s (#15021) vs Navi 31's 122.6 TFLOPS
-**   Vulkan 0.41  RX 7900 XTX pp512 2062-3890 t/s (#10879)
+** Prompt: eff = pp512 x FLOPs per token / compute_tflops, the median over
+** the published runs of each backend (docs/speed-calibration.md, "Prompt
+** processing"). compute_tflops is the dense FP16 throughput, FP16 accumulate,
+** of the units the prompt kernels run on (seed/hardware.json; definition in
+** the doc): on NVIDIA, quantized weights go through MMQ on int8 tensor cores
+** from Turing on (ggml/src/ggml-cuda/mmq.cu @027ef876 ggml_cuda_should_use_mmq:
+** turing_mma_available -> MMQ), F16 weights through cuBLAS with
+** CUBLAS_COMPUTE_16F (ggml/src/ggml-cuda/ggml-cuda.cu), and both run at a
+** fixed multiple of the FP16-accumulate rate on every part, GeForce included.
+**   CUDA   0.54  four current-build runs: RTX PRO 6000 Blackwell (build 6413),
+**                RTX 4090 Q4_K_S / Q5_0 and RTX 5090 IQ4_NL (ggml-org/llama.cpp
+**                PR #24127); implied 0.48-0.57
+**   Metal  0.67  eight runs: #4167 (M2 Ultra, M2, M1 Pro; Apple's TFLOPS) and
+**                an M1 Ultra (geerlingguy/ai-benchmarks issue #48, build 7825)
+**   ROCm   0.42  RX 7900 XTX (#15021, FA off / on), RX 6700 XT (PR #5835),
+**                RX 6800 XT (PR #2059); implied 0.39-0.55
+**   Vulkan 0.41  RX 7900 XTX (#10879, three runs), RTX 3090 coopmat2 (PR
+**                #13506); implied 0.22-0.46
 **   CPU    no compute figure: not estimated. */
 static const struct speed_rule LLAMACPP_RULES[EST_BACKEND_COUNT] = {
     [EST_BACKEND_CUDA] =
@@ -55,10 +67,11 @@ static const struct speed_rule LLAMACPP_RULES[EST_BACKEND_COUNT] = {
          "context) at 0.92 of peak bandwidth, plus 0.11 ms per layer (kernel launches and "
          "synchronisation); fitted to 49 published llama.cpp CUDA runs, 48 within 25 % "
          "(XiongjieDai/GPU-Benchmarks-on-LLM-Inference; docs/speed-calibration.md)",
-         0.48,
+         0.54,
          "prompt processing is compute-bound: 2 FLOPs per active parameter plus attention per "
-         "token at 0.48 of the dense FP16 peak, calibrated on llama.cpp's CUDA pp512 figures "
-         "(llama-bench build 6413; docs/speed-calibration.md)"},
+         "token at 0.54 of the dense FP16 tensor peak (FP16 accumulate), the median of four "
+         "current llama.cpp CUDA pp512 runs on RTX 4090, RTX 5090 and RTX PRO 6000 (PR #24127, "
+         "build 6413; docs/speed-calibration.md)"},
     [EST_BACKEND_METAL] =
         {0.90, 0.19e-3,
          "decode: time per token = bytes read per token (active weights + KV cache at this "
@@ -66,20 +79,20 @@ static const struct speed_rule LLAMACPP_RULES[EST_BACKEND_COUNT] = {
          "synchronisation); fitted to 38 published llama.cpp Apple Silicon runs, 36 within "
          "25 % (llama.cpp discussion #4167, XiongjieDai/GPU-Benchmarks-on-LLM-Inference; "
          "docs/speed-calibration.md)",
-         0.68,
+         0.67,
          "prompt processing is compute-bound: 2 FLOPs per active parameter plus attention per "
-         "token at 0.68 of the GPU's FP16 peak, calibrated on llama.cpp's Apple Silicon pp512 "
-         "figures (#4167; docs/speed-calibration.md)"},
+         "token at 0.67 of the GPU's FP16 peak, the median of eight llama.cpp Apple Silicon "
+         "pp512 runs (#4167, M1 Pro to M2 Ultra; docs/speed-calibration.md)"},
     [EST_BACKEND_ROCM] =
         {0.66, 0.0,
          "decode is memory-bound: bytes read per token (active weights + KV cache at this "
          "context) at 0.66 of peak bandwidth, from one published llama.cpp ROCm run (#15021; "
          "docs/speed-calibration.md); no fixed cost per layer: one run cannot separate it "
          "from the bandwidth share",
-         0.41,
+         0.42,
          "prompt processing is compute-bound: 2 FLOPs per active parameter plus attention per "
-         "token at 0.41 of the dense FP16 peak, calibrated on llama.cpp's ROCm pp512 figures "
-         "(#15021; docs/speed-calibration.md)"},
+         "token at 0.42 of the dense FP16 peak, the median of four llama.cpp ROCm pp512 runs on "
+         "RX 7900 XTX, RX 6800 XT and RX 6700 XT (#15021; docs/speed-calibration.md)"},
     [EST_BACKEND_VULKAN] =
         {0.57, 0.0,
          "decode is memory-bound: bytes read per token (active weights + KV cache at this "
@@ -88,8 +101,8 @@ static const struct speed_rule LLAMACPP_RULES[EST_BACKEND_COUNT] = {
          "one model, cannot separate it from the bandwidth share",
          0.41,
          "prompt processing is compute-bound: 2 FLOPs per active parameter plus attention per "
-         "token at 0.41 of the dense FP16 peak, calibrated on llama.cpp's Vulkan pp512 figures "
-         "(#10879; docs/speed-calibration.md)"},
+         "token at 0.41 of the dense FP16 peak, the median of four llama.cpp Vulkan pp512 runs "
+         "on RX 7900 XTX and RTX 3090 (#10879; docs/speed-calibration.md)"},
     [EST_BACKEND_CPU] =
         {0.67, 0.0,
          "decode is memory-bound: bytes read per token (active weights + KV cache at this "
@@ -126,27 +139,27 @@ static const struct speed_rule VLLM_RULE = {
     "decode is memory-bound: bytes read per token (active weights + KV cache at this context) "
     "at an assumed 0.75 of peak bandwidth, no fixed cost per layer (not calibrated: no "
     "published single-stream figures)",
-    0.48,
+    0.54,
     "prompt processing is compute-bound: 2 FLOPs per active parameter plus attention per token "
-    "at an assumed 0.48 of the dense FP16 peak (llama.cpp's CUDA figure; not calibrated for "
+    "at an assumed 0.54 of the dense FP16 peak (llama.cpp's CUDA figure; not calibrated for "
     "this runtime)"};
 static const struct speed_rule VLLM_OTHER_RULE = {
     0.6, 0.0,
     "decode is memory-bound: bytes read per token (active weights + KV cache at this context) "
     "at an assumed 0.6 of peak bandwidth, no fixed cost per layer (not calibrated: no "
     "published single-stream figures)",
-    0.48,
+    0.54,
     "prompt processing is compute-bound: 2 FLOPs per active parameter plus attention per token "
-    "at an assumed 0.48 of the dense FP16 peak (llama.cpp's CUDA figure; not calibrated for "
+    "at an assumed 0.54 of the dense FP16 peak (llama.cpp's CUDA figure; not calibrated for "
     "this runtime)"};
 static const struct speed_rule TRANSFORMERS_RULE = {
     0.45, 0.0,
     "decode is memory-bound: bytes read per token (active weights + KV cache at this context) "
     "at an assumed 0.45 of peak bandwidth, no fixed cost per layer (not calibrated: no "
     "published single-stream figures)",
-    0.48,
+    0.54,
     "prompt processing is compute-bound: 2 FLOPs per active parameter plus attention per token "
-    "at an assumed 0.48 of the dense FP16 peak (llama.cpp's CUDA figure; not calibrated for "
+    "at an assumed 0.54 of the dense FP16 peak (llama.cpp's CUDA figure; not calibrated for "
     "this runtime)"};
 
 static const struct speed_rule *speed_rule(enum est_runtime rt, enum est_backend b)
