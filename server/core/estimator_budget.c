@@ -29,15 +29,18 @@ bool estimator_has_accelerator(const struct est_device *d)
 
 /* GPU runtime context per device (driver context, kernels, library handles),
 ** which no buffer print accounts for:
-** - llama.cpp family on CUDA/ROCm: 457 MiB, the allowance Ollama keeps for the
-**   llama.cpp CUDA/ROCm runtime (ollama ml/device.go MinimumMemory @ f560bd07);
-**   PyTorch measures ~400 MB for a lazily loaded CUDA >= 11.7 context
-**   (pytorch/pytorch#109888).
+** - llama.cpp family on CUDA/ROCm: 457 MiB, the allowance Ollama keeps for
+**   every non-Metal GPU library, ROCm included (ollama ml/device.go
+**   DeviceInfo.MinimumMemory @fb307609, "VRAM consumed by context structures
+**   independent of model allocations"); PyTorch measures ~400 MB for a
+**   lazily loaded CUDA >= 11.7 context (pytorch/pytorch#109888).
 ** - PyTorch runtimes (transformers, vLLM): 527 MiB measured after CUDA/PyTorch
 **   initialisation on an H200 (PyTorch 2.11, CUDA 13;
 **   tests/data/truth/transformers-h200.tsv cuda_context_bytes).
 ** - Vulkan: 250 MiB, gguf-parser's default VRAM platform footprint
-**   (gpustack/gguf-parser-go cmd/gguf-parser/main.go).
+**   (gpustack/gguf-parser-go cmd/gguf-parser/main.go); Ollama sets aside its
+**   457 MiB for Vulkan devices too (MinimumMemory above), a reserve rather
+**   than a measurement, so the measured footprint is kept.
 ** - Metal: none here; the working-set ceiling below already is the limit. */
 #define CTX_LLAMACPP_CUDA (457ull * ESTIMATOR_MIB)
 #define CTX_PYTORCH_CUDA (527ull * ESTIMATOR_MIB)
@@ -69,9 +72,18 @@ static uint64_t runtime_context(enum est_runtime rt, enum est_backend b)
 ** (ollama/ollama#9167; FACTS.md section 2). */
 #define WDDM_RESERVE_PERCENT 15u
 
-/* vLLM --gpu-memory-utilization default: 0.92 (vllm/entrypoints/llm.py
-** LLM(gpu_memory_utilization=0.92) and vllm/config/cache.py; releases before
-** 2026 used 0.9). */
+/* vLLM --gpu-memory-utilization default: 0.92 (vllm/config/cache.py
+** CacheConfig.gpu_memory_utilization = 0.92 @002f10e0, "If unspecified, will
+** use the default value of 0.92"; docs.vllm.ai/en/stable/cli/serve; releases
+** up to the 0.1x series used 0.9, docs.vllm.ai/en/v0.6.4 engine args). Each
+** worker requests ceil(total x utilization) of its GPU (vllm/v1/worker/utils.py
+** request_memory) and sizes the KV pool as that minus weights, the profiled
+** torch peak, non-torch memory and the CUDA graph estimate
+** (gpu_worker.py determine_available_memory); the CUDA context and NCCL,
+** allocated before the snapshot, sit outside the request, and startup fails
+** ("Free memory on device ... is less than desired GPU memory utilization")
+** when free memory is below the request. The budget is therefore
+** min(0.92 x VRAM, VRAM - context) per device. */
 #define VLLM_GPU_UTILIZATION 0.92
 
 /* llama-server fits the parameters the user left unset (-ngl auto, -c 0) to
@@ -117,6 +129,11 @@ static const struct apple_point apple_current[] = {
     {8.0, 2.0 / 3.0}, {16.0, 0.74}, {24.0, 0.74}, {48.0, 0.78}, {128.0, 0.84},
 };
 #define APPLE_POINTS (sizeof apple_current / sizeof apple_current[0])
+
+/* MLX: mlx-lm wires max_recommended_working_set_size (this ceiling) while
+** it generates (mlx_lm/generate.py wired_limit @d78bf58e) and MLX's own
+** allocator limit is min(1.5 x ceiling, 0.95 x RAM) (FACTS.md section 5):
+** the ceiling is the budget for MLX as for llama.cpp's Metal backend. */
 
 /* The first macOS release with the larger ceilings (Apple went from 15 to 26). */
 #define APPLE_CURRENT_MAJOR 16u

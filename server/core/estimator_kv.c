@@ -8,8 +8,11 @@
 ** q8_0 = 34 bytes per 32, q4_0 = 18 bytes per 32 (ggml block_q8_0/block_q4_0;
 ** FACTS.md section 3b). MLX's quantized KV (--kv-bits 8/4, group 64, 16-bit
 ** scale and bias: mlx_lm/models/cache.py QuantizedKVCache) has the same
-** 8.5 / 4.5 bits per element, so q8_0/q4_0 size it too. fp8 (vLLM
-** --kv-cache-dtype fp8) is 1 byte. */
+** 8.5 / 4.5 bits per element, so q8_0/q4_0 size it too (mlx_lm/generate.py
+** @d78bf58e: --kv-bits unset by default, kv_group_size 64,
+** quantized_kv_start 0). fp8 (vLLM --kv-cache-dtype fp8 = fp8_e4m3; default
+** "auto" = the model dtype: vllm/config/cache.py CacheDType @002f10e0) is
+** 1 byte; its per-layer scales are scalars. */
 uint64_t estimator_kv_row_bytes(struct estimator_ck *ck, enum est_kv_type t, uint64_t n)
 {
     switch (t) {

@@ -422,12 +422,35 @@ static void place_report(const struct place *pc, const uint64_t bytes[EST_SPLIT_
         }
         return;
     }
-    /* one device, or devices the runtime does not split by layer: vLLM's
-    ** tensor parallelism divides weights and KV evenly and repeats the
-    ** per-GPU reserves (counted per device in the footprint already);
-    ** transformers and MLX run one device (their budget pools the devices,
-    ** kept as before) */
+    /* one device, or devices the runtime does not split by layer */
     pl->device_usable = pc->p->usable / count;
+    if (pc->p->engine == EST_RUNTIME_VLLM && count > 1) {
+        /* vLLM tensor parallelism: each rank holds 1/count of the weights
+        ** (column/row-parallel layers, vocab-parallel embedding and lm_head:
+        ** vllm/model_executor/layers/linear.py, vocab_parallel_embedding.py)
+        ** and of the KV heads (vLLM replicates the cache on every rank when
+        ** the ranks outnumber the KV heads, and MLA's latent always:
+        ** vllm/config/model.py get_num_kv_heads; the footprint's KV does
+        ** not count those copies), plus its own activations, sampler buffers,
+        ** CUDA graphs and non-torch memory: the footprint's compute and
+        ** overhead are count identical per-rank figures
+        ** (estimator_runtime.c). The bytes that do not divide evenly go to
+        ** the first device, so the devices sum to the footprint. */
+        const struct estimator_footprint *f = pc->f;
+        const uint64_t parts[4] = {pc->p->wt.total, f->kv.total, f->compute, pc->p->overhead};
+        uint64_t each = 0, rest = 0;
+        for (size_t k = 0; k < 4; k++) {
+            each += parts[k] / count;
+            rest += parts[k] % count;
+        }
+        for (uint32_t d = 0; d < pl->devices_reported; d++) {
+            pl->device_bytes[d] = d == 0 ? each + rest : each;
+            pl->split[d] = 1.0 / count;
+        }
+        return;
+    }
+    /* transformers and MLX run one device (their budget pools the devices,
+    ** kept as before; device_map splitting is not sized) */
     for (uint32_t d = 0; d < pl->devices_reported; d++) {
         pl->device_bytes[d] = bytes[0] / count;
         pl->split[d] = 1.0 / count;

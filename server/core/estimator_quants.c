@@ -666,11 +666,21 @@ static bool is_llamacpp_family(enum est_runtime rt)
     return rt == EST_RUNTIME_LLAMACPP || rt == EST_RUNTIME_OLLAMA || rt == EST_RUNTIME_LMSTUDIO;
 }
 
-/* MLX affine quantization, group 64: per group bits*64/8 bytes plus a 16-bit
-** scale and a 16-bit bias (mlx python/src/ops.cpp @846d1762; FACTS.md
-** section 5). mlx-lm quantizes every Linear and Embedding whose last dimension
-** divides by the group size (mlx_lm/utils.py default class predicate);
-** norms and biases stay 16-bit. */
+/* MLX affine quantization, group 64: per group bits*64/8 bytes plus a scale
+** and a bias in the weights' 16-bit dtype (mlx python/src/ops.cpp @846d1762;
+** FACTS.md section 5). mlx_lm.convert -q defaults to affine, group 64, 4 bits
+** (mlx_lm/utils.py quantize_model defaults_for_mode @d78bf58e; --q-bits and
+** --q-group-size override them) and quantizes every module that has
+** to_quantized (Linear, Embedding: the embeddings and lm_head included) whose
+** last dimension divides by the group size (wrapped_predicate); norms and
+** the Linear biases stay 16-bit. MoE routers: qwen3_moe, gpt_oss, minimax,
+** qwen3_next, lfm2_moe and most current MoE families keep the router at
+** 8 bits through their quant_predicate (mlx_lm/models/qwen3_moe.py,
+** gpt_oss.py @d78bf58e); mixtral/olmoe quantize it like the rest and
+** deepseek_v3/glm4_moe keep a 16-bit MoEGate. The router is sized at 8 bits,
+** a few MiB either way. The mixed_* recipes (--quant-predicate) are not
+** separate rows. */
+#define MLX_ROUTER_BITS 8u
 #define MLX_GROUP 64u
 /* AutoAWQ / GPTQ: group 128, fp16 scales, 4-bit zeros packed in int32; GPTQ
 ** adds an int32 g_idx per input feature (AutoAWQ WQLinear, GPTQ QuantLinear). */
@@ -698,7 +708,8 @@ static uint64_t tensor_bytes(const struct estimator_wctx *w, const struct gguf_c
     case ESTIMATOR_QK_MLX: {
         if (t->cat == TC_NORM || t->ne0 % MLX_GROUP != 0)
             return estimator_mul(ck, elems, 2);
-        uint64_t per_group = (uint64_t)MLX_GROUP * q->bits / 8 + 4;
+        const uint64_t bits = t->cat == TC_ROUTER ? MLX_ROUTER_BITS : q->bits;
+        uint64_t per_group = (uint64_t)MLX_GROUP * bits / 8 + 4;
         return estimator_mul(ck, estimator_mul(ck, t->rows, t->ne0 / MLX_GROUP), per_group);
     }
     case ESTIMATOR_QK_FP8:

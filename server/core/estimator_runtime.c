@@ -5,6 +5,7 @@
 #include "estimator_internal.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static bool is_llamacpp_family(enum est_runtime rt)
 {
@@ -84,14 +85,31 @@ uint64_t estimator_llamacpp_compute_bytes(const struct estimator_shape *s, uint6
 ** residual pair. (transformers LlamaMLP / LlamaRMSNorm / LlamaAttention; the
 ** same graph in mlx-lm.) Matches the linear growth of
 ** prefill_peak_over_weights_bytes in tests/data/truth/transformers-h200.tsv. */
-static uint64_t activation_bytes_per_token(const struct estimator_shape *s, struct estimator_ck *ck)
+static uint64_t activation_bytes_per_token_tp(const struct estimator_shape *s, uint32_t tp,
+                                              struct estimator_ck *ck)
 {
     const uint64_t h = s->hidden;
-    uint64_t kvw = s->mla ? (uint64_t)s->kv_lora + s->rope_dim : (uint64_t)s->n_kv * s->head_dim;
-    uint64_t mlp = estimator_add(ck, estimator_mul(ck, ffn_width(s), 3), 4 * h);
+    uint64_t kvw;
+    if (s->mla) {
+        kvw = (uint64_t)s->kv_lora + s->rope_dim; /* the latent is replicated */
+    } else {
+        /* vLLM gives each rank max(1, n_kv / tp) KV heads (vllm/config/model.py
+        ** get_num_kv_heads: KV heads are replicated when fewer than tp) */
+        uint64_t heads = s->n_kv / tp;
+        kvw = (heads ? heads : 1) * (uint64_t)s->head_dim;
+    }
+    /* column-parallel Q and FFN widths divide by tp; the residual stream
+    ** and norms (h) are whole on every rank */
+    uint64_t mlp = estimator_add(ck, estimator_mul(ck, ffn_width(s) / tp, 3), 4 * h);
     uint64_t att = estimator_add(
-        ck, estimator_add(ck, estimator_mul(ck, q_width(s), 3), estimator_mul(ck, kvw, 4)), 2 * h);
+        ck, estimator_add(ck, estimator_mul(ck, q_width(s) / tp, 3), estimator_mul(ck, kvw, 4)),
+        2 * h);
     return estimator_mul(ck, mlp > att ? mlp : att, 2);
+}
+
+static uint64_t activation_bytes_per_token(const struct estimator_shape *s, struct estimator_ck *ck)
+{
+    return activation_bytes_per_token_tp(s, 1, ck);
 }
 
 /* mlx-lm prefills the prompt in chunks of prefill_step_size = 2048 tokens
@@ -108,23 +126,189 @@ static bool mlx_fused_attention(const struct estimator_shape *s)
     return d == 64 || d == 80 || d == 128;
 }
 
-/* The PyTorch caching allocator keeps freed activation blocks that the
-** per-layer KV blocks, allocated between them, keep from merging: measured at
-** 0.29-0.55 of the prefill activations on the H200 truth rows
-** (max_reserved - weights - peak); we charge the upper half. */
+/* The PyTorch caching allocator keeps freed blocks reserved for reuse and
+** splits them (memory_reserved exceeds memory_allocated; "reserved but
+** unallocated" memory, pytorch.org/docs/stable/notes/cuda.html#memory-management,
+** c10/cuda/CUDACachingAllocator.cpp), so the per-layer KV blocks allocated
+** between the activation blocks keep those from merging: measured at
+** 0.29-0.55 of the prefill activations on the H200 rows of
+** tests/data/truth/transformers-h200.tsv (max_reserved - weights - peak);
+** we charge the upper half. transformers' device_map / CPU and disk offload
+** are out of scope: the model is sized on one device. */
 #define TORCH_ALLOCATOR_SLACK_NUM 1u
 #define TORCH_ALLOCATOR_SLACK_DEN 2u
 
-/* vllm serve's max_num_batched_tokens / max_num_seqs defaults: 8192 / 1024 on
-** GPUs with >= 70 GiB, else 2048 / 256 (vllm/engine/arg_utils.py
-** get_batch_defaults, UsageContext.OPENAI_API_SERVER). The profiling run
-** charges activations for that many tokens and the sampler's fp32 logits
-** (plus one working copy) for that many sequences. */
+/* vllm serve's max_num_batched_tokens / max_num_seqs defaults: 8192 / 1024 when
+** the GPU has >= 70 GiB and its name does not contain "a100", else 2048 / 256
+** (vllm/engine/arg_utils.py EngineArgs.get_batch_defaults,
+** UsageContext.OPENAI_API_SERVER; the A100 exception is vllm-project/vllm
+** PR #17885). The device record carries no name, so an A100 80GB is sized
+** with the large defaults (activations a few hundred MiB high). */
 #define VLLM_BIG_GPU_GIB 70.0
 
+/* What one tensor-parallel rank of vLLM holds beyond weights and KV during
+** the profiling run that sizes the KV pool (vllm/v1/worker/gpu_worker.py
+** Worker.determine_available_memory: KV = requested - (weights + torch peak
+** increase + non-torch increase) - CUDA graph estimate): every rank runs the
+** dummy forward pass of max_num_batched_tokens with its shard of the
+** attention heads and FFN width, and every rank of the last pipeline stage
+** warms the sampler up (gpu_worker.py compile_or_warm_up_model,
+** _dummy_sampler_run; the vocab-parallel logits are all-gathered:
+** vllm/model_executor/layers/logits_processor.py _gather_logits), holding
+** fp32 logits (and one working copy) for max_num_seqs requests. */
+static uint64_t vllm_rank_compute_bytes(const struct estimator_shape *s, const struct est_input *in,
+                                        uint32_t tp, struct estimator_ck *ck)
+{
+    const bool big = in->device.memory_gib >= VLLM_BIG_GPU_GIB;
+    const uint64_t tokens = big ? 8192 : 2048;
+    const uint64_t seqs = big ? 1024 : 256;
+    uint64_t act = estimator_mul(ck, tokens, activation_bytes_per_token_tp(s, tp, ck));
+    uint64_t sampler = estimator_mul(ck, estimator_mul(ck, estimator_mul(ck, s->vocab, 4), seqs), 2);
+    return estimator_add(ck, act, sampler);
+}
+
+/* ---- Ollama ------------------------------------------------------------------- */
+
+/* The GPU memory Ollama sees: the devices' memory, on Metal the working-set
+** ceiling (Ollama reports it as the GPU's memory), capped at the RAM. */
+static uint64_t ollama_vram(const struct est_input *in)
+{
+    struct estimator_ck ck = {false};
+    uint64_t mem = 0, usable = 0;
+    const char *basis = NULL;
+    bool approx = false;
+    estimator_budget(in, &ck, &mem, &usable, &basis, &approx);
+    uint64_t vram = mem;
+    if (in->device.kind == EST_DEVICE_UNIFIED && in->device.backend == EST_BACKEND_METAL) {
+        uint32_t n = in->device.count ? in->device.count : 1;
+        vram = in->wired_limit_mb > 0
+                   ? estimator_mul(&ck, (uint64_t)in->wired_limit_mb * ESTIMATOR_MIB, n)
+                   : estimator_mul(&ck,
+                                   est_apple_working_set_bytes(in->device.memory_gib,
+                                                               in->os_version_major,
+                                                               in->os_version_minor),
+                                   n);
+        if (vram > mem)
+            vram = mem;
+    }
+    return vram;
+}
+
+/* Ollama's context when the request sets none: by total VRAM (sum over GPUs
+** of total - OLLAMA_GPU_OVERHEAD, default 0), >= 47 GiB -> 262144,
+** >= 23 GiB -> 32768, else 4096 (ollama server/routes.go @fb307609;
+** envconfig OLLAMA_CONTEXT_LENGTH default 0 = by VRAM), clamped to the
+** trained context (server/sched.go effectiveModelContext). */
+static uint32_t ollama_default_context(const struct est_input *in, uint32_t trained)
+{
+    uint32_t ctx = 4096;
+    if (estimator_has_accelerator(&in->device)) {
+        uint64_t vram = ollama_vram(in);
+        if (vram >= 47ull * ESTIMATOR_GIB)
+            ctx = 262144;
+        else if (vram >= 23ull * ESTIMATOR_GIB)
+            ctx = 32768;
+    }
+    return trained > 0 && ctx > trained ? trained : ctx;
+}
+
+/* Ollama picks num_batch (passed to llama-server as both -b and -ub) when
+** neither the model nor the request sets it (ollama server/sched.go
+** @fb307609 automaticGenerationBatch, server/routes.go usesAutomaticNumBatch;
+** llm/llama_server.go appendBatchArgs):
+** - flash attention off on CUDA: 512, or 256 when num_ctx x num_parallel >
+**   4096 on a CUDA GPU of at most 8 GiB;
+** - else by num_ctx x num_parallel: > 32768 -> 2048, > 4096 -> 1024, else 512,
+**   stepped down (2048 -> 1024 -> 512) while it does not fit: the predicted
+**   VRAM (file size + an f16 KV cache of layers x min KV heads x
+**   n_embd / n_head x context: llm/llama_server.go PredictServerVRAM) must
+**   stay within 80 % of the GPUs' free memory, within 60 % (2048) or 75 %
+**   (1024) of it, and leave room for a surcharge of 2 GiB (2048) or 768 MiB
+**   (1024) under the 80 %. With no GPU (CPU runs) there is no free-memory
+**   figure and the context alone decides.
+** The free memory is the VRAM Ollama reports (ollama_vram). The file size is
+** our weights at Ollama's default quant (Q4_K_M, what `ollama pull` fetches):
+** the estimate's stages do not see which candidate quant est_best_quant is
+** sizing, and one figure for every quant keeps est_best_quant and
+** est_estimate in agreement; for other quants the tier can differ from
+** Ollama's near its thresholds. */
+#define OLLAMA_BATCH_DEFAULT 512u
+#define OLLAMA_BATCH_CONSTRAINED 256u
+#define OLLAMA_BATCH_MEDIUM 1024u
+#define OLLAMA_BATCH_LARGE 2048u
+
+static bool ollama_batch_fits(uint32_t b, uint64_t predicted, uint64_t available)
+{
+    if (predicted == 0 || available == 0)
+        return true;
+    const uint64_t threshold = available / 100 * 80 + available % 100 * 80 / 100;
+    if (predicted > threshold)
+        return false;
+    const uint64_t pct = b >= OLLAMA_BATCH_LARGE ? 60 : 75;
+    if (predicted > available / 100 * pct + available % 100 * pct / 100)
+        return false;
+    const uint64_t surcharge =
+        b >= OLLAMA_BATCH_LARGE ? 2 * ESTIMATOR_GIB : 768 * ESTIMATOR_MIB;
+    return surcharge <= threshold - predicted;
+}
+
+/* Ollama's automatic num_batch for `context` tokens (0 = its default) and
+** `batch` parallel sequences; 512 when it cannot be sized. */
+static uint32_t ollama_auto_batch(const struct est_input *in, const struct estimator_shape *s,
+                                  uint32_t context, uint32_t batch)
+{
+    uint64_t ctx = context ? context : ollama_default_context(in, s->max_ctx);
+    if (s->max_ctx > 0 && ctx > s->max_ctx)
+        ctx = s->max_ctx;
+    const uint64_t eff = ctx * (uint64_t)(batch ? batch : 1);
+    const bool accel = estimator_has_accelerator(&in->device);
+    if (accel && in->device.backend == EST_BACKEND_CUDA && in->flash_attention == EST_OFF)
+        return eff > 4096 && in->device.memory_gib <= 8.0 ? OLLAMA_BATCH_CONSTRAINED
+                                                         : OLLAMA_BATCH_DEFAULT;
+    uint32_t b = eff > 32768 ? OLLAMA_BATCH_LARGE
+                 : eff > 4096 ? OLLAMA_BATCH_MEDIUM
+                              : OLLAMA_BATCH_DEFAULT;
+    if (b == OLLAMA_BATCH_DEFAULT || !accel)
+        return b;
+
+    /* the predicted VRAM: file size + Ollama's f16 KV estimate */
+    const struct estimator_quant_row *row =
+        estimator_quant_row(est_quant_default(EST_RUNTIME_OLLAMA));
+    if (row == NULL)
+        return OLLAMA_BATCH_DEFAULT;
+    struct estimator_ck ck = {false};
+    struct estimator_wctx w;
+    struct estimator_weights wt;
+    memset(&w, 0, sizeof w);
+    w.shape = s;
+    w.quant = row;
+    w.runtime = EST_RUNTIME_OLLAMA;
+    if (estimator_weights_compute(&w, in->model.params, &ck, &wt) != EST_OK || ck.overflow)
+        return OLLAMA_BATCH_DEFAULT;
+    const uint64_t head_dim = s->n_head ? s->hidden / s->n_head : 0;
+    uint64_t kv = estimator_mul(&ck, 4ull * s->n_layer * (s->n_kv ? s->n_kv : 1), head_dim);
+    kv = estimator_mul(&ck, kv, eff);
+    const uint64_t predicted = estimator_add(&ck, wt.total, kv);
+    if (ck.overflow)
+        return OLLAMA_BATCH_DEFAULT;
+    const uint64_t available = ollama_vram(in);
+    while (b > OLLAMA_BATCH_DEFAULT && !ollama_batch_fits(b, predicted, available))
+        b = b > OLLAMA_BATCH_MEDIUM ? OLLAMA_BATCH_MEDIUM : OLLAMA_BATCH_DEFAULT;
+    return b;
+}
+
+/* The physical batch: the caller's -ub / num_batch, else llama.cpp's 512, or
+** Ollama's automatic num_batch. */
 uint32_t estimator_ubatch(const struct est_input *in)
 {
-    return in->ubatch ? in->ubatch : ESTIMATOR_LLAMACPP_UBATCH;
+    if (in->ubatch)
+        return in->ubatch;
+    if (in->runtime == EST_RUNTIME_OLLAMA) {
+        struct estimator_shape s;
+        if (estimator_shape_resolve(&in->model, &s) == EST_OK)
+            return ollama_auto_batch(in, &s, in->context, in->batch);
+    }
+    return ESTIMATOR_LLAMACPP_UBATCH;
 }
 
 uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct est_input *in,
@@ -152,8 +336,11 @@ uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct e
         bool unified = false;
         estimator_llamacpp_seqs(rt, batch, &n_seq, &unified);
         const uint64_t streams = unified ? 1 : n_seq;
-        return estimator_llamacpp_compute_bytes(s, n_kv / streams, estimator_ubatch(in),
-                                                flash_attn, n_seq, accel ? count - 1 : 0, ck);
+        const uint32_t ubatch = rt == EST_RUNTIME_OLLAMA && in->ubatch == 0
+                                    ? ollama_auto_batch(in, s, context, batch)
+                                    : estimator_ubatch(in);
+        return estimator_llamacpp_compute_bytes(s, n_kv / streams, ubatch, flash_attn, n_seq,
+                                                accel ? count - 1 : 0, ck);
     }
     case EST_RUNTIME_MLX: {
         uint64_t chunk = context < MLX_PREFILL_STEP ? context : MLX_PREFILL_STEP;
@@ -189,23 +376,32 @@ uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct e
     }
     case EST_RUNTIME_VLLM:
     case EST_RUNTIME_COUNT:
-    default: {
-        bool big = in->device.memory_gib >= VLLM_BIG_GPU_GIB;
-        uint64_t tokens = big ? 8192 : 2048;
-        uint64_t seqs = big ? 1024 : 256;
-        uint64_t act = estimator_mul(ck, tokens, activation_bytes_per_token(s, ck));
-        uint64_t sampler = estimator_mul(ck, estimator_mul(ck, logits_row, seqs), 2);
-        return estimator_add(ck, act, estimator_mul(ck, sampler, count));
-    }
+    default:
+        /* tensor parallelism over the devices: every rank holds its own
+        ** activations and sampler buffers, so the footprint's compute is
+        ** count identical per-rank figures (estimator_place.c reports one
+        ** per device) */
+        return estimator_mul(ck, vllm_rank_compute_bytes(s, in, count, ck), count);
     }
 }
 
 /* ---- fixed reserves ------------------------------------------------------------------ */
 
-/* vLLM per GPU: CUDA graphs (0.21 GiB captured for Llama-3.2-1B in
-** vllm-project/vllm PR #11349, more for larger models: 512 MiB charged) and
-** non-torch memory (NCCL/cuBLAS workspaces, 0.16 GiB in the vLLM profiling
-** log quoted in kubernetes-sigs/gateway-api-inference-extension PR #550). */
+/* vLLM per GPU (tensor-parallel rank), both inside the
+** gpu_memory_utilization budget:
+** - CUDA graphs: since v0.21.0 the memory profiler captures sample graphs
+**   and subtracts their estimate from the KV pool by default
+**   (vllm/v1/worker/gpu_worker.py determine_available_memory,
+**   VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS, log "CUDA graph memory
+**   profiling is enabled (default since v0.21.0)"); logged estimates are
+**   0.36-0.61 GiB for single-GPU 8-30B models and 1.26 GiB for a TP4 MLA
+**   model with speculative decoding (vLLM 0.26-0.27 startup logs): 512 MiB
+**   charged. Before v0.21 the graphs were captured after the KV cache, in
+**   the 1 - utilization headroom.
+** - non-torch memory (NCCL/cuBLAS workspaces): 0.16 GiB in the vLLM
+**   profiling log quoted in kubernetes-sigs/gateway-api-inference-extension
+**   PR #550; vLLM itself adds 150 MiB of slack only to the
+**   --kv-cache-memory it suggests, not to the pool (compile_or_warm_up_model). */
 #define VLLM_GRAPHS (512ull * ESTIMATOR_MIB)
 #define VLLM_NON_TORCH (160ull * ESTIMATOR_MIB)
 /* A Python process with torch (and transformers/vLLM) imported, CPU runs
@@ -297,32 +493,7 @@ uint32_t estimator_default_context(const struct estimator_prep *p)
                                                                            : s->max_ctx);
         break;
     case EST_RUNTIME_OLLAMA:
-        if (estimator_has_accelerator(&in->device)) {
-            struct estimator_ck ck = {false};
-            uint64_t mem = 0, usable = 0;
-            const char *basis = NULL;
-            bool approx = false;
-            estimator_budget(in, &ck, &mem, &usable, &basis, &approx);
-            /* Ollama reports the Metal working set as the GPU's total memory
-            ** (the ceiling itself, before the fit margin). */
-            uint64_t vram = mem;
-            if (in->device.kind == EST_DEVICE_UNIFIED && in->device.backend == EST_BACKEND_METAL) {
-                uint32_t n = in->device.count ? in->device.count : 1;
-                vram = in->wired_limit_mb > 0
-                           ? estimator_mul(&ck, (uint64_t)in->wired_limit_mb * ESTIMATOR_MIB, n)
-                           : estimator_mul(&ck,
-                                           est_apple_working_set_bytes(in->device.memory_gib,
-                                                                       in->os_version_major,
-                                                                       in->os_version_minor),
-                                           n);
-                if (vram > mem)
-                    vram = mem;
-            }
-            if (vram >= 47ull * ESTIMATOR_GIB)
-                ctx = 262144;
-            else if (vram >= 23ull * ESTIMATOR_GIB)
-                ctx = 32768;
-        }
+        ctx = ollama_default_context(in, s->max_ctx);
         break;
     case EST_RUNTIME_MLX:
     case EST_RUNTIME_VLLM:

@@ -236,13 +236,21 @@ START_TEST(test_estimator_kv_caps_sliding_window_layers)
     ck_assert_uint_eq(r.kv_cells, 32768);
     /* 4 unified slots: 4 x 1024 + 512 = 4608 window cells */
     ck_assert_uint_eq(r.kv_cache_bytes, cell * (10ull * 32768 + 52ull * 4608));
-    /* one stream per sequence (Ollama's -np): 1024 + 512, padded to 1536 */
+    /* one stream per sequence (Ollama's -np) with num_batch 512 set: 1024 + 512,
+    ** padded to 1536 */
     in.runtime = EST_RUNTIME_OLLAMA;
+    in.ubatch = 512;
     r = run(&in);
     ck_assert_uint_eq(r.kv_cache_bytes, cell * (10ull * 32768 + 52ull * 1536));
     /* two sequences: two streams of each */
     in.batch = 2;
     ck_assert_uint_eq(run(&in).kv_cache_bytes, 2 * cell * (10ull * 32768 + 52ull * 1536));
+    /* Ollama's automatic num_batch for 32768 tokens is 1024: 1024 + 1024 */
+    in.batch = 1;
+    in.ubatch = 0;
+    ck_assert_uint_eq(run(&in).kv_cache_bytes, cell * (10ull * 32768 + 52ull * 2048));
+    in.batch = 2;
+    in.ubatch = 512;
     in.runtime = EST_RUNTIME_LLAMACPP; /* -np 2 -c 65536: no longer unified */
     ck_assert_uint_eq(run(&in).kv_cache_bytes, 2 * cell * (10ull * 32768 + 52ull * 1536));
     in.batch = 1;
@@ -907,10 +915,18 @@ static uint32_t max_context_scan(const struct est_input *in)
 
 /* est_best_quant by definition: of every quant the runtime loads, the
 ** highest quality one for which est_estimate answers runs or tight. */
+/* Every quant at in->context; without one, at the context est_estimate
+** reports for the question as asked (est_best_quant's contract). */
 static const struct est_quant *best_quant_scan(const struct est_input *in)
 {
     struct est_input q = *in;
     const struct est_quant *best = NULL;
+    if (q.context == 0) {
+        struct est_result r0;
+        if (est_estimate(in, &r0) != EST_OK)
+            return NULL;
+        q.context = r0.context;
+    }
     for (size_t i = 0; i < est_quant_count(); i++) {
         const struct est_quant *cand = est_quant_at(i);
         struct est_result r;
@@ -1455,12 +1471,141 @@ START_TEST(test_estimator_llamacpp_output_slots)
     struct estimator_ck ck = {false};
     const uint64_t one = estimator_llamacpp_compute_bytes(&s, 8192, 512, true, 1, 0, &ck);
     ck_assert_uint_eq(run(&in).compute_bytes, one + 3ull * 128256 * 4);
-    in.runtime = EST_RUNTIME_OLLAMA; /* -np 1 */
+    in.runtime = EST_RUNTIME_OLLAMA; /* -np 1, num_batch 512 set */
+    in.ubatch = 512;
     ck_assert_uint_eq(run(&in).compute_bytes, one);
     /* two streams: the graph still attends over one stream's 8192 cells */
     in.batch = 2;
     ck_assert_uint_eq(run(&in).compute_bytes, one + 128256ull * 4);
     ck_assert(!ck.overflow);
+}
+END_TEST
+
+/* Ollama's automatic num_batch (-b and -ub): by num_ctx x num_parallel, stepped
+** down while the predicted VRAM leaves too little headroom (server/sched.go). */
+START_TEST(test_estimator_ollama_auto_num_batch)
+{
+    struct est_input in = input(llama31_8b(), "Q4_K_M", 4096, gpu(24, 1008), EST_RUNTIME_OLLAMA);
+    ck_assert_uint_eq(estimator_ubatch(&in), 512);
+    in.context = 8192;
+    ck_assert_uint_eq(estimator_ubatch(&in), 1024);
+    /* 4.9 GB file + 8.6 GB predicted KV: within 60 % of 24 GiB, 2 GiB spare */
+    in.context = 65536;
+    ck_assert_uint_eq(estimator_ubatch(&in), 2048);
+    /* the compute buffer is sized for it */
+    struct estimator_shape s;
+    ck_assert_int_eq(estimator_shape_resolve(&in.model, &s), EST_OK);
+    struct estimator_ck ck = {false};
+    ck_assert_uint_eq(run(&in).compute_bytes,
+                      estimator_llamacpp_compute_bytes(&s, 65536, 2048, true, 1, 0, &ck));
+    ck_assert(!ck.overflow);
+    /* 16 GiB: above 60 % and 75 % of the memory, back to 512 */
+    in.device = gpu(16, 500);
+    ck_assert_uint_eq(estimator_ubatch(&in), 512);
+    /* num_parallel multiplies the context */
+    in.device = gpu(24, 1008);
+    in.context = 4096;
+    in.batch = 2;
+    ck_assert_uint_eq(estimator_ubatch(&in), 1024);
+    in.batch = 1;
+    /* flash attention off on CUDA: 512, 256 on an 8 GiB card past 4096 tokens */
+    in.context = 8192;
+    in.flash_attention = EST_OFF;
+    ck_assert_uint_eq(estimator_ubatch(&in), 512);
+    in.device = gpu(8, 300);
+    ck_assert_uint_eq(estimator_ubatch(&in), 256);
+    in.flash_attention = EST_AUTO;
+    /* no GPU: the context alone decides */
+    in.device = cpu_box(64);
+    in.context = 65536;
+    ck_assert_uint_eq(estimator_ubatch(&in), 2048);
+    /* a num_batch the user sets wins; llama.cpp keeps its 512 */
+    in.ubatch = 256;
+    ck_assert_uint_eq(estimator_ubatch(&in), 256);
+    in.ubatch = 0;
+    in.runtime = EST_RUNTIME_LLAMACPP;
+    ck_assert_uint_eq(estimator_ubatch(&in), 512);
+}
+END_TEST
+
+/* vLLM's profiling run on one GPU: max_num_batched_tokens of activations and the
+** sampler's fp32 logits for max_num_seqs, by GPU size (arg_utils.py). */
+START_TEST(test_estimator_vllm_profile_compute)
+{
+    struct est_input in = input(llama31_8b(), NULL, 4096, gpu(24, 1008), EST_RUNTIME_VLLM);
+    /* 16-bit activations per token: max(MLP 3 x 14336 + 4 x 4096, attention) x 2 */
+    const uint64_t act = 2ull * (3 * 14336 + 4 * 4096);
+    struct est_result r = run(&in);
+    ck_assert_uint_eq(r.compute_bytes, 2048 * act + 256ull * 128256 * 4 * 2);
+    /* CUDA graphs and non-torch memory per GPU */
+    ck_assert_uint_eq(r.overhead_bytes, 512 * MIB + 160 * MIB);
+    in.device = gpu(80, 2000);
+    ck_assert_uint_eq(run(&in).compute_bytes, 8192 * act + 1024ull * 128256 * 4 * 2);
+}
+END_TEST
+
+/* Tensor parallelism: every rank holds its shard of the activations plus the whole
+** residual stream and its own sampler, graphs and workspaces; the per-device report
+** is weights, KV, compute and reserves divided by the ranks. */
+START_TEST(test_estimator_vllm_tensor_parallel_per_device)
+{
+    struct est_input in = input(llama31_70b(), NULL, 8192, gpu(80, 2000), EST_RUNTIME_VLLM);
+    struct est_result one = run(&in);
+    in.device.count = 2;
+    struct est_result two = run(&in);
+    ck_assert_uint_eq(two.compute_bytes % 2, 0);
+    ck_assert_uint_lt(two.compute_bytes / 2, one.compute_bytes); /* sharded FFN and heads */
+    ck_assert_uint_gt(two.compute_bytes / 2, one.compute_bytes / 2); /* replicated parts */
+    ck_assert_uint_eq(two.overhead_bytes, 2 * (512 * MIB + 160 * MIB));
+    ck_assert_uint_eq(two.weights_bytes, one.weights_bytes);
+    ck_assert_uint_eq(two.kv_cache_bytes, one.kv_cache_bytes);
+    ck_assert_uint_eq(two.devices_reported, 2);
+    ck_assert_uint_eq(two.device_bytes[0] + two.device_bytes[1], two.total_bytes);
+    ck_assert_uint_le(two.device_bytes[0] - two.device_bytes[1], 4);
+    const uint64_t rank = two.weights_bytes / 2 + two.kv_cache_bytes / 2 +
+                          two.compute_bytes / 2 + two.overhead_bytes / 2;
+    ck_assert_uint_eq(two.device_bytes[1], rank);
+    ck_assert_uint_eq(two.device_usable_bytes, two.usable_bytes / 2);
+    ck_assert_double_eq_tol(two.tensor_split[0], 0.5, 1e-12);
+    /* the 70B in bf16 needs both GPUs */
+    ck_assert_int_eq(one.verdict, EST_WONT_RUN);
+    ck_assert(fits(two.verdict));
+}
+END_TEST
+
+/* vLLM requests ceil(VRAM x 0.92) and keeps the CUDA context outside it; a GPU
+** whose context leaves less than that free is sized at what is free. */
+START_TEST(test_estimator_vllm_budget_small_gpu)
+{
+    struct est_input in = input(llama31_8b(), NULL, 4096, gpu(4, 200), EST_RUNTIME_VLLM);
+    uint64_t mem, usable;
+    const char *basis;
+    est_budget(&in, &mem, &usable, &basis);
+    ck_assert_uint_eq(usable, 4 * GIB - 527 * MIB);
+    in.device = gpu(24, 1008);
+    est_budget(&in, &mem, &usable, &basis);
+    ck_assert_uint_eq(usable, (uint64_t)(24.0 * GIB * 0.92 + 0.5));
+    ck_assert_ptr_nonnull(strstr(basis, "0.92"));
+}
+END_TEST
+
+/* mlx-lm keeps MoE routers at 8 bits (qwen3_moe quant_predicate): with the routed
+** expert bytes held equal, doubling the experts adds only router rows of 64
+** weights in 68 bytes, at every bit width. */
+START_TEST(test_estimator_mlx_router_eight_bits)
+{
+    struct est_model a = qwen3_30b_a3b();
+    a.params = 0;
+    struct est_model b = a;
+    b.num_experts = 64;
+    b.moe_intermediate_size = 1536;
+    const uint64_t router_rows = 48ull * (128 - 64) * (2048 / 64);
+    const char *quants[] = {"mlx-4bit", "mlx-8bit", "mlx-3bit"};
+    for (size_t i = 0; i < sizeof quants / sizeof quants[0]; i++) {
+        struct est_input ia = input(a, quants[i], 4096, mac(128), EST_RUNTIME_MLX);
+        struct est_input ib = input(b, quants[i], 4096, mac(128), EST_RUNTIME_MLX);
+        ck_assert_uint_eq(run(&ia).weights_bytes - run(&ib).weights_bytes, router_rows * 68);
+    }
 }
 END_TEST
 
@@ -1518,6 +1663,11 @@ static Suite *estimator_suite(void)
 
     TCase *misc = tcase_create("misc");
     tcase_add_test(misc, test_estimator_runtime_defaults);
+    tcase_add_test(misc, test_estimator_ollama_auto_num_batch);
+    tcase_add_test(misc, test_estimator_vllm_profile_compute);
+    tcase_add_test(misc, test_estimator_vllm_tensor_parallel_per_device);
+    tcase_add_test(misc, test_estimator_vllm_budget_small_gpu);
+    tcase_add_test(misc, test_estimator_mlx_router_eight_bits);
     tcase_add_test(misc, test_estimator_llamacpp_default_context_is_fitted);
     tcase_add_test(misc, test_estimator_warnings);
     tcase_add_test(misc, test_estimator_flash_attention_compute_buffer);
