@@ -602,6 +602,19 @@ uint32_t est_min_cpu_moe(const struct est_input *in)
 
 const struct est_quant *est_best_quant(const struct est_input *in)
 {
+    /* Without a context, the quants are compared at the one the runtime
+    ** would allocate for the question as asked (the context est_estimate
+    ** reports), not at each candidate's own default: llama-server's --fit
+    ** default depends on the file it loads. */
+    struct est_input at;
+    if (in != NULL && in->context == 0) {
+        struct est_result r;
+        if (est_estimate(in, &r) != EST_OK)
+            return NULL;
+        at = *in;
+        at.context = r.context;
+        in = &at;
+    }
     struct estimator_prep p;
     if (estimator_prepare_input(in, &p) != EST_OK)
         return NULL; /* every candidate would fail the same checks */
@@ -617,10 +630,6 @@ const struct est_quant *est_best_quant(const struct est_input *in)
         if (!estimator_quant_row_runs_on(row, in->runtime) ||
             estimator_prepare_settings(&p, &row->pub) != EST_OK)
             continue;
-        /* llama-server's default context is fitted to the weights
-        ** (estimator_default_context): no shortcut without them. */
-        if (in->context == 0 && p.engine == EST_RUNTIME_LLAMACPP)
-            rest_fits[p.engine] = 1;
         if (rest_fits[p.engine] == 0)
             rest_fits[p.engine] = estimator_fits_at(&p, in->context) ? 1 : -1;
         if (rest_fits[p.engine] < 0)

@@ -213,7 +213,8 @@ uint32_t est_max_context(const struct est_input *in);
 uint32_t est_min_cpu_moe(const struct est_input *in);
 
 /* Highest-quality quant the runtime loads for which the verdict at
-** in->context is RUNS or TIGHT; NULL if none. */
+** in->context is RUNS or TIGHT; NULL if none. With in->context 0 the quants
+** are compared at the context est_estimate reports for *in. */
 const struct est_quant *est_best_quant(const struct est_input *in);
 
 /* The budget alone (what est_estimate puts in memory_bytes/usable_bytes/

@@ -72,6 +72,7 @@ struct plan {
     unsigned goal_step;       /* first step whose verdict is runs or tight; 0 = none */
     bool weights_first;       /* the weights alone do not fit: the quant step leads */
     bool local_noted;         /* a step already told how to make the local GGUF */
+    bool checkpoint_noted;    /* a step already said what the AWQ/GPTQ checkpoint path stands for */
     bool split_tried;         /* the --tensor-split step was offered (it is tried twice) */
     struct fix_plan *out;
 };
@@ -316,6 +317,14 @@ static int ollama_library_tag(const struct fix_names *n, const struct est_quant 
     return 0;
 }
 
+/* Whether runtime rt loads quant q from a separately quantized checkpoint.
+** (transformers' 4-bit step quantizes the model's own repository with
+** bitsandbytes at load, so its commands keep that repository.) */
+static bool prequantized_checkpoint(enum est_runtime rt, const struct est_quant *q)
+{
+    return EST_RUNTIME_VLLM == rt && (id_is(q, "awq-int4") || id_is(q, "gptq-int4"));
+}
+
 /* Fill every name slot for quant q (the quant the command is about). */
 static int names_fill(const struct plan *p, const struct est_quant *q, struct names_buf *nb)
 {
@@ -325,6 +334,14 @@ static int names_fill(const struct plan *p, const struct est_quant *q, struct na
     memset(nb, 0, sizeof *nb);
     if (copy_str(nb->model, sizeof nb->model, model) != 0 ||
         copy_str(nb->hf_repo, sizeof nb->hf_repo, repo) != 0)
+        return -1;
+    /* vLLM loads AWQ/GPTQ weights from a checkpoint of their
+    ** own (e.g. an "-AWQ" repository), not from the model's bf16 repository,
+    ** and the catalog names none: the command points at a local directory
+    ** the step's why explains (checkpoint_noted). */
+    if (prequantized_checkpoint(p->in.runtime, q) &&
+        snprintf(nb->hf_repo, sizeof nb->hf_repo, "./%s-%s", model, q->id) >=
+            (int)sizeof nb->hf_repo)
         return -1;
     /* The catalogued GGUF repository, never one guessed from hf_repo: a
     ** "<repo>-GGUF" twin often does not exist (meta-llama, mistralai,
@@ -488,6 +505,16 @@ static int add_step(struct plan *p, const char *title, const char *why, const ch
         if (local_gguf_note(p, in, s->why, sizeof s->why) != 0)
             return -1;
         p->local_noted = true;
+    }
+    if (!p->checkpoint_noted && prequantized_checkpoint(in->runtime, res->quant)) {
+        const char *model =
+            (NULL != p->names && shell_safe(p->names->model_id)) ? p->names->model_id : "model";
+        if (appendf(s->why, sizeof s->why,
+                    " ./%s-%s stands for your %s checkpoint of the model (its directory or "
+                    "Hugging Face id): %s weights come from their own repository.",
+                    model, res->quant->id, res->quant->id, res->quant->id) != 0)
+            return -1;
+        p->checkpoint_noted = true;
     }
     if (0 != p->goal_step &&
         appendf(s->why, sizeof s->why, " An alternative: step %u already fits.", p->goal_step) != 0)

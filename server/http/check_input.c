@@ -1314,6 +1314,17 @@ static int resolve(struct parse *ps, const struct raw *r, struct check_input *in
 
     e->flash_attention =
         r->present[F_FLASH_ATTENTION] ? (r->flash_attention ? EST_ON : EST_OFF) : EST_AUTO;
+    /* llama.cpp refuses a quantized V cache without flash attention ("V cache
+    ** quantization requires flash_attn", src/llama-context.cpp); Ollama turns
+    ** its quantized cache off instead. The V type is kv_cache_v, else kv_cache. */
+    if (in->llamacpp_engine && e->flash_attention == EST_OFF) {
+        const enum est_kv_type v = e->kv_type_v != EST_KV_DEFAULT ? e->kv_type_v : e->kv_type;
+        if (v == EST_KV_Q8_0 || v == EST_KV_Q4_0)
+            BAD(ps, "flash_attention",
+                "is false, but a quantized V cache (%s) needs flash attention in %s; set "
+                "flash_attention to true or leave it out, or use an f16 V cache",
+                est_kv_type_id(v), est_runtime_id(e->runtime));
+    }
     e->batch = r->present[F_BATCH] ? r->batch : 1;
 
     /* gpu_count: also settable as hardware.count in an inline object */

@@ -172,12 +172,23 @@ static bool write_summary(const struct check_input *in, const struct est_result 
             goal = i;
     }
     if (goal == plan->count) {
-        if (res->verdict == EST_WONT_RUN)
-            ok = append(buf, cap, &used,
-                        plan->count ? " None of the fixes below makes it fit; it needs "
-                                      "a device with more memory."
-                                    : " It needs a device with more memory.");
-        return ok;
+        if (res->verdict != EST_WONT_RUN)
+            return ok;
+        /* No step fits, but one may get it running with part of it in
+        ** system RAM (offload). */
+        size_t runs = plan->count;
+        for (size_t i = 0; i < plan->count && runs == plan->count; i++)
+            if (plan->steps[i].verdict_after == EST_OFFLOAD)
+                runs = i;
+        if (runs < plan->count)
+            return append(buf, cap, &used,
+                          " No fix below keeps it all on the GPU; step %zu gets it running with "
+                          "part of it in system RAM (much slower).",
+                          runs + 1);
+        return append(buf, cap, &used,
+                      plan->count ? " None of the fixes below makes it fit; it needs "
+                                    "a device with more memory."
+                                  : " It needs a device with more memory.");
     }
     ok = append(buf, cap, &used, " %s",
                 res->verdict == EST_TIGHT     ? "For more room:"
