@@ -465,6 +465,8 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
         warnings |= EST_WARN_SPEED_UNKNOWN;
     if (pl.allocation_cap_exceeded)
         warnings |= EST_WARN_ALLOCATION_CAP;
+    if (pl.context_refused)
+        warnings |= EST_WARN_CONTEXT_REFUSED;
 
     out->weights_bytes = p.wt.total;
     out->kv_cache_bytes = kv->total;

@@ -196,6 +196,7 @@ struct est_result {
 #define EST_WARN_PARAMS_DERIVED       (1u << 3) /* params were derived from the shape */
 #define EST_WARN_SPEED_UNKNOWN        (1u << 4) /* no bandwidth: no speed estimate */
 #define EST_WARN_ALLOCATION_CAP       (1u << 5) /* a buffer exceeds the backend's per-allocation cap */
+#define EST_WARN_CONTEXT_REFUSED      (1u << 6) /* the runtime refuses a context above the trained one */
 
 /* Size one configuration. Fills *out completely on EST_OK; on error *out is
 ** zeroed. Pure. */

@@ -413,6 +413,7 @@ struct estimator_placement {
     double split[EST_SPLIT_MAX];
     uint64_t largest_allocation;
     bool allocation_cap_exceeded;
+    bool context_refused; /* the runtime refuses this context outright (vLLM) */
 };
 
 /* Place a fully prepared estimate's footprint on the device(s) and decide the

@@ -51,6 +51,7 @@ struct place {
     uint64_t overhead_rest;   /* remainder of the reserves (output device) */
     uint64_t nonlayer;        /* weights outside the repeating layers */
     uint64_t op_copy;         /* experts copied to device 0 for prompt processing */
+    bool split_given;         /* the caller set --tensor-split */
 };
 
 /* Device index of slot il when `act` slots from `start` are on the devices:
@@ -350,6 +351,7 @@ static void place_init(struct place *pc, const struct estimator_prep *p,
     for (uint32_t d = 0; d < EST_SPLIT_MAX; d++)
         equal[d] = 1.0;
     place_set_split(pc, given ? in->tensor_split : equal);
+    pc->split_given = given && pc->n_dev > 1;
 
     /* compute: the whole-graph buffer on the output device, the per-layer
     ** part (what estimator_llamacpp_compute_bytes adds per further device)
@@ -457,8 +459,9 @@ static void place_report(const struct place *pc, const uint64_t bytes[EST_SPLIT_
     }
 }
 
-enum est_status estimator_place(const struct estimator_prep *p, const struct estimator_footprint *f,
-                                struct estimator_placement *pl)
+static enum est_status place_memory(const struct estimator_prep *p,
+                                    const struct estimator_footprint *f,
+                                    struct estimator_placement *pl)
 {
     struct estimator_ck ck = {false};
     const struct est_input *in = p->in;
@@ -520,7 +523,14 @@ enum est_status estimator_place(const struct estimator_prep *p, const struct est
                             host_full <= place_host_cap(p, place_sum(&bal, b2), &ck));
             }
         }
-        if (estimator_runtime_offloads(in->runtime, p->quant)) {
+        /* llama-server's --fit moves layers to the CPU only when the caller
+        ** left the placement to it: a --tensor-split or a tensor override
+        ** (--n-cpu-moe is one) makes it stop ("tensor_split already set by
+        ** user, abort", "tensor_buft_overrides already set by user, abort":
+        ** common/fit.cpp common_params_fit_impl), and the load keeps every
+        ** layer on the GPUs, which then runs out of memory. */
+        const bool fit_aborts = pc.split_given || pc.n_cpu_moe > 0;
+        if (estimator_runtime_offloads(in->runtime, p->quant) && !fit_aborts) {
             /* Keep the compute buffers and reserves on the devices, then as
             ** many layers (with their KV) as fit on every device, from the
             ** top of the stack; the rest runs from system RAM. On unified
@@ -577,4 +587,23 @@ enum est_status estimator_place(const struct estimator_prep *p, const struct est
         }
     }
     return ck.overflow ? EST_E_RANGE : EST_OK;
+}
+
+enum est_status estimator_place(const struct estimator_prep *p, const struct estimator_footprint *f,
+                                struct estimator_placement *pl)
+{
+    enum est_status st = place_memory(p, f, pl);
+    if (st != EST_OK)
+        return st;
+    /* vLLM refuses, at start-up and before allocating anything, a
+    ** --max-model-len above the context the model's config.json declares
+    ** ("User-specified max_model_len (N) is greater than the derived
+    ** max_model_len", vllm/config/model.py _get_and_verify_max_len @0052a5b8;
+    ** VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 overrides it). Memory is still sized. */
+    const uint32_t trained = p->shape.max_ctx;
+    if (p->engine == EST_RUNTIME_VLLM && trained > 0 && f->context > trained) {
+        pl->verdict = EST_WONT_RUN;
+        pl->context_refused = true;
+    }
+    return EST_OK;
 }

@@ -445,7 +445,10 @@ uint64_t estimator_overhead_bytes(const struct est_input *in, enum est_runtime r
 **   --fit, on by default, then shortens it when a GPU would keep less than its
 **   margin: by the deficit over the KV bytes per token of the trained
 **   context, never below --fit-ctx 4096 (fit_params_min_ctx; src/llama.cpp
-**   llama_params_fit_impl step 2). CPU-only runs are not fitted. The fit is
+**   llama_params_fit_impl step 2), rounded down to a multiple of 256 ("round
+**   down context for CUDA backend", common/fit.cpp @6d0892ba); we then step
+**   down by 256 while the estimate still does not fit, so the default is a
+**   context that fits. CPU-only runs are not fitted. The fit is
 **   sized for the quant being estimated, as llama-server fits the file it
 **   loads. 4096 when the trained context is unknown.
 ** - Ollama: by total VRAM (sum over GPUs of total - OLLAMA_GPU_OVERHEAD),
@@ -457,12 +460,17 @@ uint64_t estimator_overhead_bytes(const struct est_input *in, enum est_runtime r
 ** - LM Studio: 4096 (its loaded_context_length unless the model's load
 **   settings say otherwise: zed-industries/zed#33938; lms load
 **   --context-length, lmstudio.ai/docs/cli/load).
-** - MLX and vLLM: the model's trained context (mlx-lm caches grow to whatever
-**   the prompt needs; vLLM's --max-model-len defaults to the model config).
-** - transformers: 4096 (the cache grows with the conversation).
+** - vLLM: the model's trained context (--max-model-len defaults to the model
+**   config, and vLLM checks at start-up that one sequence of it fits).
+** - MLX and transformers: 4096. Neither allocates a context up front: mlx-lm's
+**   KVCache grows in steps of 256 as the prompt and answer need it
+**   (mlx_lm/models/cache.py KVCache.update_and_fetch), transformers'
+**   DynamicCache likewise; 4096 stands for a typical conversation, and the
+**   caller's context is the one to give for long prompts.
 ** Every default is clamped to the trained context when that is known. */
 #define DEFAULT_CTX 4096u
 #define LLAMACPP_FIT_MIN_CTX 4096u
+#define LLAMACPP_FIT_STEP 256u
 
 /* llama-server's context when -c is unset: the trained one, shortened by --fit
 ** for the quant being sized (p is fully prepared: its weights are summed). */
@@ -478,7 +486,15 @@ static uint32_t llamacpp_fitted_context(const struct estimator_prep *p, uint32_t
     uint64_t reduction = trained - LLAMACPP_FIT_MIN_CTX;
     if (per_token > 0 && deficit / per_token + (deficit % per_token != 0) < reduction)
         reduction = deficit / per_token + (deficit % per_token != 0);
-    return (uint32_t)(trained - reduction);
+    uint32_t ctx = (uint32_t)(trained - reduction) / LLAMACPP_FIT_STEP * LLAMACPP_FIT_STEP;
+    if (ctx < LLAMACPP_FIT_MIN_CTX)
+        ctx = LLAMACPP_FIT_MIN_CTX;
+    /* KV per token is not all that shrinks with the context (the compute
+    ** buffer does too, sliding windows do not): settle on a fitting one. */
+    while (ctx > LLAMACPP_FIT_MIN_CTX &&
+           (estimator_footprint_at(p, ctx, &f) != EST_OK || f.total > p->usable))
+        ctx -= LLAMACPP_FIT_STEP;
+    return ctx;
 }
 
 uint32_t estimator_default_context(const struct estimator_prep *p)
@@ -495,11 +511,11 @@ uint32_t estimator_default_context(const struct estimator_prep *p)
     case EST_RUNTIME_OLLAMA:
         ctx = ollama_default_context(in, s->max_ctx);
         break;
-    case EST_RUNTIME_MLX:
     case EST_RUNTIME_VLLM:
         if (s->max_ctx > 0)
             ctx = s->max_ctx;
         break;
+    case EST_RUNTIME_MLX:
     case EST_RUNTIME_LMSTUDIO:
     case EST_RUNTIME_TRANSFORMERS:
     case EST_RUNTIME_COUNT:

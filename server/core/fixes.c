@@ -867,10 +867,17 @@ static int step_context(struct plan *p)
     text_thousands(p->res.context, from_text, sizeof from_text);
     if (appendf(title, sizeof title, "Cap the context at %s tokens", n_text) != 0)
         return -1;
-    if (appendf(why, sizeof why,
-                "The KV cache grows linearly with context: %.1f GiB at %s tokens. %s tokens is "
-                "the largest context that fits (%.1f GiB of KV cache).",
-                gib(p->res.kv_cache_bytes), from_text, n_text, gib(res.kv_cache_bytes)) != 0)
+    if (0 != (p->res.warnings & EST_WARN_CONTEXT_REFUSED) && p->res.headroom_bytes >= 0) {
+        if (appendf(why, sizeof why,
+                    "vLLM accepts at most the context the model declares (max_position_embeddings, "
+                    "%s tokens) and refuses to start above it; the memory is not the limit.",
+                    n_text) != 0)
+            return -1;
+    } else if (appendf(why, sizeof why,
+                       "The KV cache grows linearly with context: %.1f GiB at %s tokens. %s tokens "
+                       "is the largest context that fits (%.1f GiB of KV cache).",
+                       gib(p->res.kv_cache_bytes), from_text, n_text,
+                       gib(res.kv_cache_bytes)) != 0)
         return -1;
     if (EST_RUNTIME_MLX == rt &&
         appendf(why, sizeof why,
@@ -1317,8 +1324,17 @@ int fix_plan_build(const struct est_input *in, const struct est_result *res,
     static const enum fix_kind kv_order[] = {
         K_UBATCH, K_SPLIT, K_KV,      K_CONTEXT, K_CEILING, K_QUANT,
         K_SPLIT,  K_CPU_MOE, K_OFFLOAD, K_HOGS,  K_ALT};
-    const enum fix_kind *order = weights_first ? weights_order : kv_order;
-    for (size_t i = 0; i < sizeof weights_order / sizeof weights_order[0]; i++) {
+    /* vLLM refusing a context above the trained one is no memory problem
+    ** when the memory is there: capping the context is the fix. */
+    static const enum fix_kind refused_order[] = {K_CONTEXT, K_ALT};
+    const bool refused_only =
+        0 != (res->warnings & EST_WARN_CONTEXT_REFUSED) && res->headroom_bytes >= 0;
+    const enum fix_kind *order = refused_only    ? refused_order
+                                 : weights_first ? weights_order
+                                                 : kv_order;
+    const size_t n_order = refused_only ? sizeof refused_order / sizeof refused_order[0]
+                                        : sizeof weights_order / sizeof weights_order[0];
+    for (size_t i = 0; i < n_order; i++) {
         int rc = 0;
         switch (order[i]) {
         case K_QUANT: rc = step_quant(&p); break;
@@ -1353,6 +1369,9 @@ const char *fix_error_id(const struct est_input *in, const struct est_result *re
     /* Whether the weights (and fixed reserves) alone exceed the budget, or
     ** the KV cache and activations on top of them. */
     const bool weights_over = res->weights_bytes + res->overhead_bytes > res->usable_bytes;
+    /* a configuration check, before any memory is allocated */
+    if (0 != (res->warnings & EST_WARN_CONTEXT_REFUSED))
+        return "vllm-max-model-len-exceeds-derived";
     if (cpu)
         return EST_OS_LINUX == in->os ? "linux-oom-killer-killed" : NULL;
     /* one buffer over the driver's per-allocation limit (ERRORS.md section

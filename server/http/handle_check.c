@@ -101,7 +101,9 @@ static bool write_summary(const struct check_input *in, const struct est_result 
     const char *who = in->est.device.kind == EST_DEVICE_CPU ? "the runtime"
                       : many                                ? "the GPUs"
                                                             : "the GPU";
-    const bool fits = res->verdict == EST_RUNS || res->verdict == EST_TIGHT;
+    const bool refused = 0 != (res->warnings & EST_WARN_CONTEXT_REFUSED);
+    const bool fits = res->verdict == EST_RUNS || res->verdict == EST_TIGHT ||
+                      (refused && res->headroom_bytes >= 0);
     bool ok;
 
     text_thousands(res->context, ctx, sizeof ctx);
@@ -151,7 +153,15 @@ static bool write_summary(const struct check_input *in, const struct est_result 
                           res->gpu_layers_offloaded, res->gpu_layers_total);
         break;
     case EST_WONT_RUN:
-        ok = ok && append(buf, cap, &used, "it won't run.");
+        if (refused) {
+            char trained[32];
+            text_thousands(in->est.model.max_position_embeddings, trained, sizeof trained);
+            ok = ok && append(buf, cap, &used,
+                              "%s vLLM refuses to start with a context above the model's %s "
+                              "tokens.",
+                              fits ? "the memory is there, but" : "it won't run, and", trained);
+        } else
+            ok = ok && append(buf, cap, &used, "it won't run.");
         break;
     }
     if (!ok)
@@ -458,6 +468,15 @@ static json_t *render_warnings(const struct check_input *in, const struct est_re
              "The context (%s tokens) is above the model's trained maximum of %s tokens "
              "(max_position_embeddings); answers past that length may degrade.",
              a, b);
+    }
+    if (res->warnings & EST_WARN_CONTEXT_REFUSED) {
+        text_thousands(res->context, a, sizeof a);
+        text_thousands(in->est.model.max_position_embeddings, b, sizeof b);
+        warn(arr, &bad,
+             "vLLM refuses to start with --max-model-len %s: the model declares %s tokens "
+             "(max_position_embeddings). Serve at most %s, or extend it with the model's rope "
+             "scaling; VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 overrides the check at your own risk.",
+             a, b, b);
     }
     if (res->warnings & EST_WARN_CEILING_APPROXIMATE)
         warn(arr, &bad,

@@ -1197,7 +1197,7 @@ START_TEST(test_estimator_runtime_defaults)
     in.device = mac(128);
     r = run(&in);
     ck_assert_str_eq(r.quant->id, "mlx-4bit");
-    ck_assert_uint_eq(r.context, 131072);
+    ck_assert_uint_eq(r.context, 4096); /* mlx-lm's cache grows with the conversation */
     /* short trained context clamps the default */
     in.runtime = EST_RUNTIME_LLAMACPP;
     in.model.max_position_embeddings = 2048;
@@ -1389,6 +1389,8 @@ START_TEST(test_estimator_llamacpp_default_context_is_fitted)
     ck_assert_uint_lt(r.context, 131072);
     ck_assert_uint_ge(r.context, 4096);
     ck_assert(fits(r.verdict)); /* the fit shrinks the context until it fits */
+    ck_assert_uint_eq(r.context % 256, 0); /* rounded down as common/fit.cpp does */
+    ck_assert_uint_le(r.context, est_max_context(&in));
     /* it shrinks by the deficit only: a little more context would not fit */
     struct est_input more = in;
     more.context = r.context + 4096;

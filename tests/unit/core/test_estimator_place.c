@@ -165,6 +165,8 @@ START_TEST(test_place_cpu_moe_smallest_n_fits)
     at.n_cpu_moe = n - 1;
     struct est_result less = est(&at);
     ck_assert(!fits(less.verdict));
+    /* a tensor override stops --fit: what does not fit is not offloaded */
+    ck_assert_int_eq(less.verdict, EST_WONT_RUN);
 
     /* decode: the experts kept in RAM are read by the CPU, so it is slower
     ** than the whole model on a bigger card, and faster than offloading
@@ -254,11 +256,10 @@ START_TEST(test_place_two_gpus_per_device_totals)
     struct est_result u = est(&uneven);
     ck_assert(!fits(u.verdict));
     ck_assert_uint_le(u.total_bytes, u.usable_bytes);
-    /* what runs is a partial offload with that split: fewer layers on the
-    ** devices, each within its share */
-    ck_assert_int_eq(u.verdict, EST_OFFLOAD);
-    ck_assert_uint_lt(u.gpu_layers_offloaded, u.gpu_layers_total - 1);
-    ck_assert_uint_le(u.device_bytes[0], u.device_usable_bytes);
+    /* a split set by hand stops llama-server's --fit, so nothing moves to
+    ** the CPU: every layer stays on the GPUs and device 0 runs out */
+    ck_assert_int_eq(u.verdict, EST_WONT_RUN);
+    ck_assert_uint_gt(u.device_bytes[0], u.device_usable_bytes);
     /* the balanced split is reported, and it fits when passed back */
     struct est_input bal = two;
     double sum = 0;

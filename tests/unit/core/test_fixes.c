@@ -852,8 +852,11 @@ START_TEST(test_fix_error_id_mapping)
         {EST_RUNTIME_VLLM, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 64, 128, "bf16", 4096,
          "vllm-no-available-memory-for-cache-blocks"},
         /* weights fit, the full context's KV does not */
+        {EST_RUNTIME_VLLM, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 72, 128, "bf16",
+         32768, "vllm-max-seq-len-exceeds-kv-cache"},
+        /* above the trained 32,768 tokens vLLM refuses before it sizes anything */
         {EST_RUNTIME_VLLM, EST_DEVICE_GPU, EST_BACKEND_CUDA, EST_OS_LINUX, 80, 128, "bf16",
-         1048576, "vllm-max-seq-len-exceeds-kv-cache"},
+         1048576, "vllm-max-model-len-exceeds-derived"},
         /* CPU only */
         {EST_RUNTIME_LLAMACPP, EST_DEVICE_CPU, EST_BACKEND_CPU, EST_OS_LINUX, 8, 8, "Q8_0", 4096,
          "linux-oom-killer-killed"},
@@ -873,6 +876,33 @@ START_TEST(test_fix_error_id_mapping)
         ck_assert_msg(NULL != id && 0 == strcmp(id, cases[i].want), "case %zu: %s, want %s", i,
                       NULL == id ? "(null)" : id, cases[i].want);
     }
+}
+END_TEST
+
+/* vLLM above the trained context: refused whatever the memory; the plan
+** caps --max-model-len at the trained context and nothing else is needed. */
+START_TEST(test_fix_vllm_context_above_trained)
+{
+    struct est_input in = rtx4090_input(EST_RUNTIME_VLLM, "bf16", 65536);
+    in.model = qwen3_8b(); /* trained 40,960 */
+    in.device.memory_gib = 80;
+    struct est_result r = estimate(&in);
+    ck_assert_int_eq(r.verdict, EST_WONT_RUN);
+    ck_assert(r.warnings & EST_WARN_CONTEXT_REFUSED);
+    ck_assert_int_ge(r.headroom_bytes, 0);
+    ck_assert_str_eq(fix_error_id(&in, &r), "vllm-max-model-len-exceeds-derived");
+    ck_assert_uint_eq(est_max_context(&in), 40960);
+    struct fix_plan p = plan_for(&in, &qwen3_names);
+    ck_assert_uint_ge(p.count, 1);
+    ck_assert_str_eq(p.steps[0].command, "vllm serve Qwen/Qwen3-8B --max-model-len 40960");
+    ck_assert_int_eq(p.steps[0].verdict_after, EST_RUNS);
+    for (size_t i = 1; i < p.count; i++)
+        ck_assert(0 == strncmp(p.steps[i].title, "Or ", 3));
+    /* at the trained context: accepted */
+    in.context = 40960;
+    r = estimate(&in);
+    ck_assert_int_eq(r.verdict, EST_RUNS);
+    ck_assert(!(r.warnings & EST_WARN_CONTEXT_REFUSED));
 }
 END_TEST
 
@@ -1041,6 +1071,7 @@ static Suite *fixes_suite(void)
     tcase_add_test(tc, test_fix_transformers_commands);
     tcase_add_test(tc, test_fix_error_id_mapping);
     tcase_add_test(tc, test_fix_error_id_null_unless_wont_run);
+    tcase_add_test(tc, test_fix_vllm_context_above_trained);
     tcase_add_test(tc, test_fix_plan_bad_arguments);
     tcase_add_test(tc, test_fix_names_with_shell_syntax_are_not_used);
     tcase_add_test(tc, test_fix_no_gguf_repo_runs_a_local_file);
