@@ -145,6 +145,7 @@ enum est_status estimator_shape_resolve(const struct est_model *m, struct estima
     s->vocab = m->vocab_size;
     s->tied = m->tie_word_embeddings;
     s->max_ctx = m->max_position_embeddings;
+    s->experts_mxfp4 = m->experts_mxfp4 && m->num_experts > 1;
 
     s->n_kv = m->num_key_value_heads ? m->num_key_value_heads : s->n_head;
     if (s->n_kv > s->n_head || s->n_head % s->n_kv != 0)
@@ -282,6 +283,8 @@ enum est_status estimator_prepare_input(const struct est_input *in, struct estim
     ** (2 KiB) are always written before they are read, and clearing them
     ** would cost more than a whole search step. */
     p->in = in;
+    p->details = false;
+    p->layer_sum = 0;
     p->memory = 0;
     p->usable = 0;
     p->basis = NULL;
@@ -379,7 +382,13 @@ enum est_status estimator_prepare_weights(struct estimator_prep *p)
     p->w.shape = &p->shape;
     p->w.quant = p->quant;
     p->w.runtime = p->engine;
+    p->w.backend = p->in->device.backend;
     enum est_status st = estimator_weights_compute(&p->w, p->in->model.params, &ck, &p->wt);
+    /* the per-layer sum (what placement splits over devices), once per quant */
+    p->layer_sum = 0;
+    for (uint32_t i = 0; st == EST_OK && i < p->shape.n_layer; i++)
+        p->layer_sum =
+            estimator_add(&ck, p->layer_sum, estimator_layer_weight_bytes(&p->w, i, &ck, NULL));
     if (ck.overflow)
         return EST_E_RANGE;
     return st;
@@ -401,7 +410,8 @@ enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t 
     f->context = context ? context : estimator_default_context(p);
     f->batch = in->batch ? in->batch : 1;
     estimator_kv_compute(s, p->engine, p->kv_type, p->kv_type_v, f->context, f->batch,
-                         estimator_ubatch(in), &ck, &f->kv);
+                         estimator_ubatch(in), in->device.count ? in->device.count : 1, &ck,
+                         &f->kv);
     f->compute =
         estimator_compute_bytes(s, in, p->engine, f->context, f->batch, p->flash_attn, &f->kv, &ck);
     f->total = estimator_add(&ck, estimator_add(&ck, p->wt.total, f->kv.total),
@@ -444,6 +454,7 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
     if (st != EST_OK)
         return st;
     struct estimator_placement pl;
+    p.details = true;
     st = estimator_place(&p, &f, &pl);
     if (st != EST_OK)
         return st;
@@ -579,7 +590,8 @@ uint32_t est_min_cpu_moe(const struct est_input *in)
     ** smallest N whose device part fits is the only candidate. On discrete
     ** GPUs the device part is searched with unlimited host RAM (the budget of
     ** a GPU does not depend on it); unified memory shares one pool, so there
-    ** the verdict itself is searched. */
+    ** the verdict itself is searched. N only moves bytes between the devices
+    ** and RAM: the input is prepared once (g is what p looks at). */
     struct est_input g = q;
     if (g.device.kind == EST_DEVICE_GPU)
         g.device.system_ram_gib = 1e6;
@@ -588,10 +600,13 @@ uint32_t est_min_cpu_moe(const struct est_input *in)
     if (est_estimate(&g, &r) != EST_OK || r.n_cpu_moe == 0 ||
         (r.verdict != EST_RUNS && r.verdict != EST_TIGHT))
         return 0;
+    struct estimator_prep p;
+    if (estimator_prepare_input(&g, &p) != EST_OK || estimator_prepare_quant(&p, g.quant) != EST_OK)
+        return 0;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         g.n_cpu_moe = mid;
-        if (est_estimate(&g, &r) == EST_OK && (r.verdict == EST_RUNS || r.verdict == EST_TIGHT))
+        if (estimator_fits_at(&p, g.context))
             hi = mid;
         else
             lo = mid + 1;

@@ -104,6 +104,7 @@ struct estimator_shape {
     uint32_t swa_window;
     uint32_t swa_layers; /* layers using the window (0 = none) */
     uint32_t max_ctx;    /* trained context, 0 = unknown */
+    bool experts_mxfp4;  /* MoE whose checkpoint stores the routed experts in MXFP4 */
 };
 
 /* Check and resolve m into *s. EST_E_INVALID for inconsistent shapes,
@@ -168,11 +169,16 @@ struct estimator_wctx {
     const struct estimator_shape *shape;
     const struct estimator_quant_row *quant;
     enum est_runtime runtime;
+    enum est_backend backend; /* decides whether transformers keeps MXFP4 experts */
     double layer_scale; /* model params / shape params for the layers (1.0 = exact) */
     bool class_known[ESTIMATOR_LAYER_CLASSES];
     uint64_t class_bytes[ESTIMATOR_LAYER_CLASSES];  /* raw bytes of one layer */
     uint64_t class_routed[ESTIMATOR_LAYER_CLASSES]; /* raw routed-expert bytes */
     uint64_t class_params[ESTIMATOR_LAYER_CLASSES];
+    /* class_bytes / class_routed scaled like the total (layer_scale), for
+    ** the known classes: estimator_layer_weight_bytes answers from these */
+    uint64_t class_scaled[ESTIMATOR_LAYER_CLASSES];
+    uint64_t class_scaled_routed[ESTIMATOR_LAYER_CLASSES];
     /* classes sized with their own tensors, and the position bits their
     ** types depended on; the other known classes copied one of them */
     unsigned class_used[ESTIMATOR_LAYER_CLASSES];
@@ -238,10 +244,13 @@ uint64_t estimator_kv_row_bytes(struct estimator_ck *ck, enum est_kv_type t, uin
 /* Size the cache for `context` tokens per sequence and `batch` sequences as
 ** runtime rt allocates it (padding, windows, MLA latent), K stored as t_k and
 ** V as t_v; n_ubatch is the llama.cpp family's physical batch (it widens the
-** sliding-window cache). */
+** sliding-window cache); tp is vLLM's tensor-parallel size (the devices; 1 =
+** none): each rank caches its own share of the KV heads, replicated when the
+** ranks outnumber them, and the whole MLA latent, so out->total is tp x one
+** rank's cache (other runtimes ignore tp). */
 void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt,
                           enum est_kv_type t_k, enum est_kv_type t_v, uint32_t context,
-                          uint32_t batch, uint32_t n_ubatch, struct estimator_ck *ck,
+                          uint32_t batch, uint32_t n_ubatch, uint32_t tp, struct estimator_ck *ck,
                           struct estimator_kv *out);
 
 /* How the llama.cpp family holds `batch` concurrent sequences (est_input.batch,
@@ -356,6 +365,9 @@ struct estimator_prep {
     bool overhead_overflow; /* the reserves overflowed: every estimate is EST_E_RANGE */
     struct estimator_wctx w;
     struct estimator_weights wt; /* zero until estimator_prepare_weights */
+    uint64_t layer_sum;          /* sum of estimator_layer_weight_bytes over the layers */
+    bool details;                /* est_estimate: fill what only the answer reports
+                                 ** (largest allocation) even when no check needs it */
 };
 
 /* The context-dependent footprint of one estimate. */
@@ -407,6 +419,10 @@ struct estimator_placement {
     uint64_t gpu_layer_kv;      /* their KV */
     uint64_t host_bytes;        /* system RAM needed beyond the accelerators */
     uint32_t n_cpu_moe;         /* layers whose routed experts stay in system RAM */
+    uint32_t cpu_layers;        /* with experts in RAM: the first layers held wholly in RAM */
+    uint32_t moe_ram_lo;        /* layers [moe_ram_lo, moe_ram_hi) on the devices keep */
+    uint32_t moe_ram_hi;        /*   their routed experts in system RAM */
+    bool fit_moe;               /* llama-server's --fit placed the experts (not --n-cpu-moe) */
     uint32_t devices_reported;
     uint64_t device_bytes[EST_SPLIT_MAX];
     uint64_t device_usable;

@@ -107,17 +107,34 @@ void estimator_llamacpp_seqs(enum est_runtime rt, uint32_t batch, uint32_t *n_se
 ** default 16). */
 #define VLLM_BLOCK 16u
 
+/* vLLM tensor parallelism: each of the tp ranks caches
+** max(1, num_key_value_heads / tp) KV heads, so the heads are replicated when
+** the ranks outnumber them, and an MLA model's latent is cached whole on every
+** rank ("When using MLA during decode it becomes MQA": one KV head per rank)
+** (vllm/config/model.py ModelConfig.get_num_kv_heads @0052a5b8). Returns the
+** KV heads one rank holds (MLA: 1, the latent). */
+static uint64_t kv_vllm_rank_heads(const struct estimator_shape *s, uint32_t tp)
+{
+    if (s->mla)
+        return 1;
+    const uint32_t heads = s->n_kv / tp;
+    return heads > 0 ? heads : 1;
+}
+
 void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt,
                           enum est_kv_type t_k, enum est_kv_type t_v, uint32_t context,
-                          uint32_t batch, uint32_t n_ubatch, struct estimator_ck *ck,
+                          uint32_t batch, uint32_t n_ubatch, uint32_t tp, struct estimator_ck *ck,
                           struct estimator_kv *out)
 {
     uint64_t k_elems, v_elems;
+    /* ranks that each cache their own share (vLLM tensor parallel), else 1 */
+    const uint64_t ranks = rt == EST_RUNTIME_VLLM && tp > 1 ? tp : 1;
     if (s->mla && rt != EST_RUNTIME_TRANSFORMERS) {
         /* Latent cache: kv_lora_rank + qk_rope_head_dim per token and layer,
         ** no V cache (llama.cpp src/llama-kv-cache.cpp: has_v = !is_mla, V is
         ** a view of the latent; vLLM's MLA backends and mlx-lm deepseek_v3
-        ** cache the same latent). */
+        ** cache the same latent). Under vLLM tensor parallel every rank
+        ** holds the whole latent (kv_vllm_rank_heads). */
         k_elems = (uint64_t)s->kv_lora + s->rope_dim;
         v_elems = 0;
     } else if (s->mla) {
@@ -125,11 +142,15 @@ void estimator_kv_compute(const struct estimator_shape *s, enum est_runtime rt,
         k_elems = (uint64_t)s->n_head * ((uint64_t)s->mla_nope + s->rope_dim);
         v_elems = (uint64_t)s->n_head * s->mla_v;
     } else {
-        k_elems = (uint64_t)s->n_kv * s->head_dim;
+        const uint64_t heads = ranks > 1 ? kv_vllm_rank_heads(s, (uint32_t)ranks) : s->n_kv;
+        k_elems = heads * s->head_dim;
         v_elems = k_elems;
     }
-    out->bytes_per_cell = estimator_add(ck, estimator_kv_row_bytes(ck, t_k, k_elems),
-                                        v_elems ? estimator_kv_row_bytes(ck, t_v, v_elems) : 0);
+    /* one rank's row; bytes_per_cell sums the ranks, so that the total is
+    ** ranks x one rank's cache */
+    uint64_t rank_cell = estimator_add(ck, estimator_kv_row_bytes(ck, t_k, k_elems),
+                                       v_elems ? estimator_kv_row_bytes(ck, t_v, v_elems) : 0);
+    out->bytes_per_cell = estimator_mul(ck, rank_cell, ranks);
 
     uint64_t full, swa;
     const uint64_t win = s->swa_window;

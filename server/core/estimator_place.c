@@ -1,7 +1,9 @@
 /* estimator_place.c: where an estimate's bytes live, and the verdict.
 ** Pure: no I/O, no allocation, no globals. Full fit, exact partial offload of
 ** whole layers (llama.cpp's -ngl from the top of the stack, the output layer
-** last), --n-cpu-moe (routed experts of the first N layers in system RAM), the
+** last), llama-server's --fit placement of a mixture-of-experts model (dense
+** parts on the devices, the experts of the last layers in system RAM),
+** --n-cpu-moe (routed experts of the first N layers in system RAM), the
 ** llama.cpp layer split over several devices with per-device totals and a
 ** balanced --tensor-split, the host RAM all of that needs, and the largest
 ** single buffer against Vulkan's per-allocation cap.
@@ -41,7 +43,7 @@ struct place {
     const struct estimator_footprint *f;
     struct estimator_ck *ck;
     uint32_t n_layer;
-    uint32_t n_cpu_moe;       /* layers whose routed experts stay in RAM */
+    uint32_t moe_lo, moe_hi;  /* layers [moe_lo, moe_hi) keep their routed experts in RAM */
     uint32_t n_dev;           /* devices sized one by one (1 = all as one) */
     float cum[EST_SPLIT_MAX]; /* cumulative normalised split */
     uint64_t dev_usable;      /* what one sized device may hold */
@@ -71,23 +73,22 @@ static uint64_t place_layer_bytes(const struct place *pc, uint32_t i, uint64_t *
 {
     uint64_t routed = 0;
     uint64_t lw = estimator_layer_weight_bytes(&pc->p->w, i, pc->ck, &routed);
-    if (i < pc->n_cpu_moe)
+    if (i >= pc->moe_lo && i < pc->moe_hi)
         lw = estimator_sub_floor(lw, routed);
     if (weights)
         *weights = lw;
     return estimator_add(pc->ck, lw, estimator_kv_layer_bytes(&pc->p->shape, &pc->f->kv, i, pc->ck));
 }
 
-/* Per-device bytes with the top `ngl` slots (layers, then the output) on the
-** devices, as llama.cpp's -ngl places them. *lw / *lk get the repeating
-** layers' weights / KV on the devices. */
-static void place_fill(const struct place *pc, uint32_t ngl, uint64_t bytes[EST_SPLIT_MAX],
-                       uint64_t *lw, uint64_t *lk)
+/* Per-device bytes with the repeating layers from `start` on, and the output
+** layer when `output`, on the devices. *lw / *lk get the repeating layers'
+** weights / KV on the devices. */
+static void place_fill_from(const struct place *pc, uint32_t start, bool output,
+                            uint64_t bytes[EST_SPLIT_MAX], uint64_t *lw, uint64_t *lk)
 {
     struct estimator_ck *ck = pc->ck;
     const uint32_t n = pc->n_layer;
-    const uint32_t act = ngl < n + 1 ? ngl : n + 1;
-    const uint32_t start = ngl < n ? n - ngl : 0;
+    const uint32_t act = n - start + (output ? 1u : 0u);
     memset(bytes, 0, sizeof(uint64_t) * EST_SPLIT_MAX);
     *lw = 0;
     *lk = 0;
@@ -102,7 +103,7 @@ static void place_fill(const struct place *pc, uint32_t ngl, uint64_t bytes[EST_
     /* the device with the output layer (or, when the output stays on the
     ** CPU, the last one) runs the whole graph's widest part and the logits */
     uint32_t out = pc->n_dev - 1;
-    if (act == n + 1) {
+    if (output) {
         out = place_device_of(pc, n, start, act);
         bytes[out] = estimator_add(ck, bytes[out], pc->nonlayer);
     }
@@ -113,6 +114,15 @@ static void place_fill(const struct place *pc, uint32_t ngl, uint64_t bytes[EST_
         bytes[d] = estimator_add(ck, bytes[d], fixed);
     }
     bytes[0] = estimator_add(ck, bytes[0], pc->op_copy);
+}
+
+/* Per-device bytes with the top `ngl` slots (layers, then the output) on the
+** devices, as llama.cpp's -ngl places them. */
+static void place_fill(const struct place *pc, uint32_t ngl, uint64_t bytes[EST_SPLIT_MAX],
+                       uint64_t *lw, uint64_t *lk)
+{
+    const uint32_t n = pc->n_layer;
+    place_fill_from(pc, ngl < n ? n - ngl : 0, ngl >= n + 1, bytes, lw, lk);
 }
 
 static bool place_all_fit(const struct place *pc, const uint64_t bytes[EST_SPLIT_MAX])
@@ -206,7 +216,7 @@ static uint64_t place_largest_layer_tensor(const struct place *pc, uint32_t i)
     const struct estimator_shape *s = &pc->p->shape;
     uint64_t routed = 0;
     uint64_t lw = estimator_layer_weight_bytes(&pc->p->w, i, ck, &routed);
-    uint64_t largest = i < pc->n_cpu_moe ? 0 : routed / 3 + (routed % 3 != 0);
+    uint64_t largest = i >= pc->moe_lo && i < pc->moe_hi ? 0 : routed / 3 + (routed % 3 != 0);
     const uint64_t h = s->hidden;
     uint64_t q = estimator_mul(ck, h, (uint64_t)s->n_head * s->head_dim);
     uint64_t kvw = estimator_mul(ck, h, (uint64_t)s->n_kv * s->head_dim);
@@ -235,6 +245,10 @@ static uint64_t place_largest_layer_tensor(const struct place *pc, uint32_t i)
 ** micro-batch, or a layer matrix. */
 static uint64_t place_largest_allocation(const struct place *pc, uint32_t gpu_layers, bool output)
 {
+    /* only the answer and Vulkan's cap look at it: the searches skip it */
+    const struct est_device *dev = &pc->p->in->device;
+    if (!pc->p->details && !(dev->backend == EST_BACKEND_VULKAN && dev->max_allocation_gib > 0.0))
+        return 0;
     struct estimator_ck *ck = pc->ck;
     const struct estimator_prep *p = pc->p;
     const struct estimator_shape *s = &p->shape;
@@ -318,6 +332,29 @@ static bool engine_splits(enum est_runtime engine)
            engine == EST_RUNTIME_LMSTUDIO;
 }
 
+/* Keep the routed experts of layers [lo, hi) in system RAM, and size the
+** copy of the biggest of them into device 0's compute buffer that prompt
+** processing makes on CUDA (PLACE_OP_OFFLOAD_MIN_BATCH). */
+static void place_set_moe_range(struct place *pc, uint32_t lo, uint32_t hi)
+{
+    const struct estimator_prep *p = pc->p;
+    const struct est_input *in = p->in;
+    pc->moe_lo = lo;
+    pc->moe_hi = hi > lo ? hi : lo;
+    pc->op_copy = 0;
+    const uint64_t n_kv = pc->f->kv.cells_full;
+    const uint64_t ub = estimator_ubatch(in);
+    if (pc->moe_hi > pc->moe_lo && (n_kv < ub ? n_kv : ub) >= PLACE_OP_OFFLOAD_MIN_BATCH &&
+        in->device.backend == EST_BACKEND_CUDA) {
+        for (uint32_t i = pc->moe_lo; i < pc->moe_hi; i++) {
+            uint64_t routed = 0;
+            (void)estimator_layer_weight_bytes(&p->w, i, pc->ck, &routed);
+            if (routed > pc->op_copy)
+                pc->op_copy = routed;
+        }
+    }
+}
+
 /* Resolve the placement context: devices sized one by one, the split, the
 ** compute buffer and reserves per device, --n-cpu-moe. */
 static void place_init(struct place *pc, const struct estimator_prep *p,
@@ -333,13 +370,10 @@ static void place_init(struct place *pc, const struct estimator_prep *p,
     pc->n_layer = s->n_layer;
     /* the weights outside the repeating layers, so that the devices' sum is
     ** the footprint exactly */
-    uint64_t layer_sum = 0;
-    for (uint32_t i = 0; i < s->n_layer; i++)
-        layer_sum = estimator_add(ck, layer_sum, estimator_layer_weight_bytes(&p->w, i, ck, NULL));
-    pc->nonlayer = estimator_sub_floor(p->wt.total, layer_sum);
+    pc->nonlayer = estimator_sub_floor(p->wt.total, p->layer_sum);
     const bool splits = engine_splits(p->engine) && p->accel;
     if (splits && s->moe && in->n_cpu_moe > 0)
-        pc->n_cpu_moe = in->n_cpu_moe < s->n_layer ? in->n_cpu_moe : s->n_layer;
+        pc->moe_hi = in->n_cpu_moe < s->n_layer ? in->n_cpu_moe : s->n_layer;
     /* llama.cpp sizes at most LLAMA_MAX_DEVICES = 16 devices (EST_SPLIT_MAX) */
     pc->n_dev = splits && count > 1 && count <= EST_SPLIT_MAX ? count : 1;
     pc->dev_usable = p->usable / (pc->n_dev > 1 ? count : 1);
@@ -372,23 +406,11 @@ static void place_init(struct place *pc, const struct estimator_prep *p,
         pc->overhead_rest = p->overhead;
     }
 
-    if (pc->n_cpu_moe > 0) {
-        const uint64_t n_kv = f->kv.cells_full;
-        uint64_t ub = estimator_ubatch(in);
-        if ((n_kv < ub ? n_kv : ub) >= PLACE_OP_OFFLOAD_MIN_BATCH &&
-            in->device.backend == EST_BACKEND_CUDA) {
-            for (uint32_t i = 0; i < pc->n_cpu_moe; i++) {
-                uint64_t routed = 0;
-                (void)estimator_layer_weight_bytes(&p->w, i, ck, &routed);
-                if (routed > pc->op_copy)
-                    pc->op_copy = routed;
-            }
-        }
-    }
+    place_set_moe_range(pc, pc->moe_lo, pc->moe_hi);
 }
 
 /* System RAM that --n-cpu-moe needs when everything else is on the devices:
-** the routed experts of the first N layers, the CPU backend's compute buffer
+** the routed experts of the layers kept in RAM, the CPU backend's compute buffer
 ** (llama_context reserves a CPU graph too; with the experts on the CPU it
 ** runs their matmuls for a decode step, one token per sequence: the gate, up
 ** and their product for the experts used, plus the two activations that
@@ -398,7 +420,7 @@ static uint64_t place_cpu_moe_host(const struct place *pc)
     struct estimator_ck *ck = pc->ck;
     const struct estimator_shape *s = &pc->p->shape;
     uint64_t experts = 0;
-    for (uint32_t i = 0; i < pc->n_cpu_moe; i++) {
+    for (uint32_t i = pc->moe_lo; i < pc->moe_hi; i++) {
         uint64_t routed = 0;
         (void)estimator_layer_weight_bytes(&pc->p->w, i, ck, &routed);
         experts = estimator_add(ck, experts, routed);
@@ -430,10 +452,10 @@ static void place_report(const struct place *pc, const uint64_t bytes[EST_SPLIT_
         /* vLLM tensor parallelism: each rank holds 1/count of the weights
         ** (column/row-parallel layers, vocab-parallel embedding and lm_head:
         ** vllm/model_executor/layers/linear.py, vocab_parallel_embedding.py)
-        ** and of the KV heads (vLLM replicates the cache on every rank when
-        ** the ranks outnumber the KV heads, and MLA's latent always:
-        ** vllm/config/model.py get_num_kv_heads; the footprint's KV does
-        ** not count those copies), plus its own activations, sampler buffers,
+        ** and 1/count of the KV cache, whose footprint is already count
+        ** ranks' caches, copies included (the heads replicated when the ranks
+        ** outnumber them, MLA's latent on every rank: estimator_kv_compute),
+        ** plus its own activations, sampler buffers,
         ** CUDA graphs and non-torch memory: the footprint's compute and
         ** overhead are count identical per-rank figures
         ** (estimator_runtime.c). The bytes that do not divide evenly go to
@@ -459,6 +481,136 @@ static void place_report(const struct place *pc, const uint64_t bytes[EST_SPLIT_
     }
 }
 
+/* Whether the experts of layers [lo, hi) in RAM and the repeating layers from
+** `start` on (plus the output) fit on the devices; bytes/lw/lk as place_fill. */
+static bool place_fit_try(struct place *pc, uint32_t start, uint32_t lo, uint32_t hi,
+                          uint64_t bytes[EST_SPLIT_MAX], uint64_t *lw, uint64_t *lk)
+{
+    place_set_moe_range(pc, lo, hi);
+    place_fill_from(pc, start, true, bytes, lw, lk);
+    return place_all_fit(pc, bytes);
+}
+
+/* With every layer on the devices and the experts of layers [m, n) in RAM,
+** whether a layer split fits; sets pc's split to it (several devices: the
+** contiguous layout that leaves the most headroom, as --fit writes a
+** tensor_split of its own). */
+static bool place_fit_full(struct place *pc, uint32_t m, bool set_split,
+                           uint64_t bytes[EST_SPLIT_MAX], uint64_t *lw, uint64_t *lk)
+{
+    const uint32_t n = pc->n_layer;
+    if (pc->n_dev > 1) {
+        double counts[EST_SPLIT_MAX];
+        place_set_moe_range(pc, m, n);
+        if (!(set_split ? place_balance(pc, counts) : place_balance_try(pc, 0, counts)))
+            return false;
+        if (!set_split)
+            return true;
+        place_set_split(pc, counts);
+    }
+    return place_fit_try(pc, 0, m, n, bytes, lw, lk);
+}
+
+/* llama-server's --fit on a mixture-of-experts model that does not fit
+** (common/fit.cpp common_params_fit_impl @6d0892ba, steps 3 and 4):
+** - it first moves every routed-expert tensor to system memory (the override
+**   "blk\.\d+\.ffn_(up|down|gate_up|gate)_(ch|)exps" to the CPU buffer) and
+**   fills the devices back to front with the rest of each layer ("filling
+**   dense-only layers back-to-front");
+** - when the dense part of every layer fits ("with only dense weights in
+**   device memory there is a total surplus"), it converts dense-only layers
+**   back to full layers front to back while they fit ("converting dense-only
+**   layers to full layers and filling them front-to-back"): the first layers
+**   keep their experts on the device, the experts of the last ones stay in
+**   RAM;
+** - it sets -ngl to every layer it placed (dense-only layers included) plus
+**   a tensor override per dense-only layer (set_ngl_tensor_split_tbo), so
+**   llama.cpp reports all of them offloaded; the first layer of the device
+**   range is always a full one (il0 += n_full() puts the n_layer - n_part
+**   full layers first, and the last device's n_part leaves one out).
+** It can also split one boundary layer finer (LAYER_FRACTION_ATTN / UP /
+** GATE); that is not sized here: the placement is by whole layers, which
+** leaves at most one layer's experts in RAM that --fit would place.
+** With several devices the layers are laid out contiguously with the most
+** headroom (fit.cpp writes a tensor_split of its own). Fills *pl and returns
+** true when it placed the model; false when not even the output layer and
+** the compute buffers fit (the whole-layer search then answers). */
+static bool place_fit_moe(const struct place *base, struct estimator_placement *pl)
+{
+    struct estimator_ck *ck = base->ck;
+    const struct estimator_prep *p = base->p;
+    const struct estimator_footprint *f = base->f;
+    const uint32_t n = base->n_layer;
+    uint64_t bytes[EST_SPLIT_MAX];
+    uint64_t lw = 0, lk = 0;
+    struct place pc = *base;
+
+    /* all layers on the devices, the experts of the first m of them too:
+    ** the largest m in [1, n - 1] that fits (m = n is the whole model) */
+    uint32_t lo = 0, hi = n > 1 ? n - 1 : 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo + 1) / 2;
+        if (place_fit_full(&pc, mid, false, bytes, &lw, &lk))
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    if (lo >= 1 && place_fit_full(&pc, lo, true, bytes, &lw, &lk)) {
+        pl->gpu_layers = pl->layers_total;
+        pl->gpu_layer_weights = lw;
+        pl->gpu_layer_kv = lk;
+        pl->n_cpu_moe = n - lo;
+        pl->moe_ram_lo = lo;
+        pl->moe_ram_hi = n;
+        pl->cpu_layers = 0;
+        pl->host_bytes = place_cpu_moe_host(&pc);
+        pl->verdict = pl->host_bytes <= place_host_cap(p, place_sum(&pc, bytes), ck)
+                          ? EST_OFFLOAD
+                          : EST_WONT_RUN;
+        pl->fit_moe = true;
+        place_report(&pc, bytes, pl);
+        pl->largest_allocation = place_largest_allocation(&pc, n, true);
+        return true;
+    }
+
+    /* the dense parts do not all fit: the top g slots (the output and g - 1
+    ** layers, the first of them full, the others without their experts) */
+    pc = *base;
+    uint32_t g = 0;
+    hi = n;
+    while (g < hi) {
+        uint32_t mid = g + (hi - g + 1) / 2;
+        uint32_t start = n + 1 - mid;
+        if (place_fit_try(&pc, start, start + 1 < n ? start + 1 : n, n, bytes, &lw, &lk))
+            g = mid;
+        else
+            hi = mid - 1;
+    }
+    if (g == 0)
+        return false;
+    const uint32_t start = n + 1 - g;
+    (void)place_fit_try(&pc, start, start + 1 < n ? start + 1 : n, n, bytes, &lw, &lk);
+    pl->gpu_layers = g;
+    pl->gpu_layer_weights = lw;
+    pl->gpu_layer_kv = lk;
+    pl->cpu_layers = start;
+    pl->moe_ram_lo = pc.moe_lo;
+    pl->moe_ram_hi = pc.moe_hi;
+    pl->n_cpu_moe = start + (pc.moe_hi - pc.moe_lo);
+    /* host: every weight and KV not on the devices, the CPU's compute buffer
+    ** and the process, as for whole-layer offload */
+    uint64_t host = estimator_sub_floor(p->wt.total, lw);
+    host = estimator_add(ck, host, estimator_sub_floor(f->kv.total, lk));
+    host = estimator_add(ck, host, f->compute);
+    host = estimator_add(ck, host, ESTIMATOR_LLAMACPP_PROCESS);
+    pl->host_bytes = host;
+    pl->verdict = host <= place_host_cap(p, place_sum(&pc, bytes), ck) ? EST_OFFLOAD : EST_WONT_RUN;
+    pl->fit_moe = true;
+    place_report(&pc, bytes, pl);
+    pl->largest_allocation = place_largest_allocation(&pc, g - 1, true);
+    return true;
+}
+
 static enum est_status place_memory(const struct estimator_prep *p,
                                     const struct estimator_footprint *f,
                                     struct estimator_placement *pl)
@@ -477,7 +629,10 @@ static enum est_status place_memory(const struct estimator_prep *p,
 
     struct place pc;
     place_init(&pc, p, f, &ck);
-    pl->n_cpu_moe = pc.n_cpu_moe;
+    const uint32_t n_cpu_moe = pc.moe_hi - pc.moe_lo;
+    pl->n_cpu_moe = n_cpu_moe;
+    pl->moe_ram_lo = pc.moe_lo;
+    pl->moe_ram_hi = pc.moe_hi;
     const uint32_t n = s->n_layer;
 
     if (!p->accel) {
@@ -492,10 +647,28 @@ static enum est_status place_memory(const struct estimator_prep *p,
     /* everything on the device(s) */
     uint64_t bytes[EST_SPLIT_MAX];
     uint64_t lw = 0, lk = 0;
-    place_fill(&pc, n + 1, bytes, &lw, &lk);
-    uint64_t host_full = pc.n_cpu_moe > 0 ? place_cpu_moe_host(&pc) : 0;
-    bool fits = place_all_fit(&pc, bytes) &&
-                (pc.n_cpu_moe == 0 || host_full <= place_host_cap(p, place_sum(&pc, bytes), &ck));
+    bool fits;
+    uint64_t host_full = 0;
+    if (!p->details && pc.n_dev == 1 && n_cpu_moe == 0 && pc.op_copy == 0) {
+        /* The searches only ask whether it runs: one device without
+        ** experts in RAM holds the footprint exactly, so its per-layer
+        ** split is not needed (place_fill_from sums to f->total). */
+        bytes[0] = total;
+        lw = p->layer_sum;
+        lk = f->kv.total;
+        fits = total <= pc.dev_usable;
+    } else {
+        place_fill(&pc, n + 1, bytes, &lw, &lk);
+        host_full = n_cpu_moe > 0 ? place_cpu_moe_host(&pc) : 0;
+        fits = place_all_fit(&pc, bytes) &&
+               (n_cpu_moe == 0 || host_full <= place_host_cap(p, place_sum(&pc, bytes), &ck));
+    }
+    if (!fits && !p->details) {
+        /* where a configuration that does not fit would run (offload) is
+        ** what the answer reports, not what a search needs */
+        pl->verdict = EST_WONT_RUN;
+        return ck.overflow ? EST_E_RANGE : EST_OK;
+    }
     if (fits) {
         bool tight = false;
         for (uint32_t d = 0; d < pc.n_dev; d++)
@@ -519,7 +692,7 @@ static enum est_status place_memory(const struct estimator_prep *p,
                 uint64_t b2[EST_SPLIT_MAX], w2 = 0, k2 = 0;
                 place_fill(&bal, n + 1, b2, &w2, &k2);
                 balanced = place_all_fit(&bal, b2) &&
-                           (bal.n_cpu_moe == 0 ||
+                           (n_cpu_moe == 0 ||
                             host_full <= place_host_cap(p, place_sum(&bal, b2), &ck));
             }
         }
@@ -529,8 +702,11 @@ static enum est_status place_memory(const struct estimator_prep *p,
         ** user, abort", "tensor_buft_overrides already set by user, abort":
         ** common/fit.cpp common_params_fit_impl), and the load keeps every
         ** layer on the GPUs, which then runs out of memory. */
-        const bool fit_aborts = pc.split_given || pc.n_cpu_moe > 0;
-        if (estimator_runtime_offloads(in->runtime, p->quant) && !fit_aborts) {
+        const bool fit_aborts = pc.split_given || n_cpu_moe > 0;
+        if (estimator_runtime_offloads(in->runtime, p->quant) && !fit_aborts &&
+            in->runtime == EST_RUNTIME_LLAMACPP && s->moe && place_fit_moe(&pc, pl)) {
+            /* placed as --fit places a mixture-of-experts model */
+        } else if (estimator_runtime_offloads(in->runtime, p->quant) && !fit_aborts) {
             /* Keep the compute buffers and reserves on the devices, then as
             ** many layers (with their KV) as fit on every device, from the
             ** top of the stack; the rest runs from system RAM. On unified
@@ -566,7 +742,7 @@ static enum est_status place_memory(const struct estimator_prep *p,
             pl->verdict = EST_WONT_RUN;
             place_fill(&pc, n + 1, bytes, &lw, &lk);
             place_report(&pc, bytes, pl);
-            pl->host_bytes = pc.n_cpu_moe > 0 ? host_full : 0;
+            pl->host_bytes = n_cpu_moe > 0 ? host_full : 0;
             pl->largest_allocation = place_largest_allocation(&pc, n, true);
         }
         for (uint32_t d = 0; balanced && d < bal.n_dev; d++)

@@ -199,6 +199,12 @@ static const char SPEED_CPU_MOE[] =
     "RAM by --n-cpu-moe (bytes at its share of the bandwidth plus its fixed cost per layer), "
     "plus the CPU reading the experts each token visits in those layers at 0.67 of an assumed "
     "50 GB/s host bandwidth (docs/speed-calibration.md)";
+static const char SPEED_FIT_MOE[] =
+    "decode: llama-server's --fit keeps the experts of the last layers in system RAM and "
+    "everything else on the GPU; the accelerator's calibrated time for what it holds (bytes "
+    "at its share of the bandwidth plus its fixed cost per layer), plus the CPU reading the "
+    "experts each token visits in those layers (and any layers wholly in RAM) at 0.67 of an "
+    "assumed 50 GB/s host bandwidth (docs/speed-calibration.md)";
 static const char SPEED_UNKNOWN[] = "no bandwidth figure for this device: speed not estimated";
 static const char SPEED_NOFIT[] = "not estimated: the configuration does not fit";
 static const char PROMPT_UNKNOWN[] =
@@ -346,21 +352,33 @@ void estimator_speed(const struct estimator_prep *p, const struct estimator_foot
     double host_bw =
         dev->kind == EST_DEVICE_UNIFIED ? bw * UNIFIED_CPU_SHARE : HOST_BANDWIDTH_GBS * 1e9;
     const struct speed_rule *host = speed_rule(p->engine, EST_BACKEND_CPU);
-    if (pl->verdict != EST_OFFLOAD && pl->n_cpu_moe > 0 && s->moe) {
-        /* --n-cpu-moe: the experts a token visits in the first N layers are
-        ** read from system RAM by the CPU (their matmuls run there for
-        ** single-token batches); everything else as on the accelerator. */
+    if (pl->n_cpu_moe > 0 && s->moe) {
+        /* Experts in system RAM (--n-cpu-moe, or --fit's placement): the
+        ** experts a token visits in those layers are read from RAM by the
+        ** CPU (their matmuls run there for single-token batches), as is every
+        ** layer held wholly in RAM (--fit when even the dense parts do not
+        ** fit); everything else as on the accelerator, which pays its fixed
+        ** cost for each layer it runs. */
         struct estimator_ck ck = {false};
+        const double visited = (double)s->n_expert_used / s->n_expert;
         double host_bytes = 0.0;
-        for (uint32_t i = 0; i < pl->n_cpu_moe && i < s->n_layer; i++) {
+        for (uint32_t i = 0; i < s->n_layer; i++) {
+            const bool on_cpu = i < pl->cpu_layers;
+            if (!on_cpu && (i < pl->moe_ram_lo || i >= pl->moe_ram_hi))
+                continue;
             uint64_t routed = 0;
-            (void)estimator_layer_weight_bytes(&p->w, i, &ck, &routed);
-            host_bytes += (double)routed * s->n_expert_used / s->n_expert;
+            uint64_t lw = estimator_layer_weight_bytes(&p->w, i, &ck, &routed);
+            host_bytes += (double)routed * visited;
+            if (on_cpu)
+                host_bytes += (double)estimator_sub_floor(lw, routed) +
+                              (double)estimator_kv_layer_bytes(s, kv, i, &ck);
         }
+        const double cpu_layers = pl->cpu_layers < s->n_layer ? (double)pl->cpu_layers : layers;
         double t = (active - host_bytes + (double)kv->total) / (eff * dev_bw) +
-                   layers * rule->layer_seconds + host_bytes / (host->decode_eff * host_bw);
+                   (layers - cpu_layers) * rule->layer_seconds +
+                   host_bytes / (host->decode_eff * host_bw) + cpu_layers * host->layer_seconds;
         out->decode_tps = t > 0.0 ? 1.0 / t : 0.0;
-        out->decode_basis = SPEED_CPU_MOE;
+        out->decode_basis = pl->fit_moe ? SPEED_FIT_MOE : SPEED_CPU_MOE;
         return;
     }
     if (pl->verdict != EST_OFFLOAD) {

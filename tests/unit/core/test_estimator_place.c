@@ -4,6 +4,7 @@
 ** checks of tensor_split / n_cpu_moe. No I/O beyond Check.
 */
 #include <check.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -137,7 +138,8 @@ START_TEST(test_place_cpu_moe_smallest_n_fits)
     struct est_input in = cuda(qwen3_30b_a3b(), 12, 1, 8192);
     struct est_result full = est(&in);
     ck_assert(!fits(full.verdict));
-    ck_assert_uint_eq(full.n_cpu_moe, 0);
+    /* left to llama-server's --fit, the experts of some layers go to RAM */
+    ck_assert_uint_gt(full.n_cpu_moe, 0);
 
     uint32_t n = est_min_cpu_moe(&in);
     ck_assert_uint_gt(n, 0);
@@ -170,7 +172,8 @@ START_TEST(test_place_cpu_moe_smallest_n_fits)
 
     /* decode: the experts kept in RAM are read by the CPU, so it is slower
     ** than the whole model on a bigger card, and faster than offloading
-    ** whole layers, which also moves attention and the dense weights */
+    ** whole layers (Ollama's placement), which also moves attention and the
+    ** dense weights */
     struct est_input big = in;
     big.device.memory_gib = 48;
     struct est_result all_gpu = est(&big);
@@ -178,9 +181,196 @@ START_TEST(test_place_cpu_moe_smallest_n_fits)
     ck_assert_double_gt(r.tokens_per_second, 0.0);
     ck_assert_double_lt(r.tokens_per_second, all_gpu.tokens_per_second);
     ck_assert_int_eq(full.verdict, EST_OFFLOAD);
-    ck_assert_double_gt(r.tokens_per_second, full.tokens_per_second);
+    struct est_input whole = in;
+    whole.runtime = EST_RUNTIME_OLLAMA;
+    struct est_result w = est(&whole);
+    ck_assert_int_eq(w.verdict, EST_OFFLOAD);
+    ck_assert_uint_lt(w.gpu_layers_offloaded, w.gpu_layers_total);
+    ck_assert_double_gt(r.tokens_per_second, w.tokens_per_second);
     at.n_cpu_moe = n + 8;
     ck_assert_double_lt(est(&at).tokens_per_second, r.tokens_per_second);
+}
+END_TEST
+
+/* Routed-expert bytes of layers [lo, hi). */
+static uint64_t routed_range(const struct est_input *in, uint32_t lo, uint32_t hi)
+{
+    return routed_first(in, hi) - routed_first(in, lo);
+}
+
+/* llama-server's --fit on a MoE model that does not fit (common/fit.cpp):
+** every layer's dense part on the GPU, the experts of as many layers as fit
+** with it, the experts of the last layers in RAM; -ngl covers every layer. */
+START_TEST(test_place_fit_moe_experts_in_ram)
+{
+    struct est_input in = cuda(qwen3_30b_a3b(), 12, 1, 8192);
+    struct est_result r = est(&in);
+    ck_assert_int_eq(r.verdict, EST_OFFLOAD);
+    /* llama.cpp prints every layer offloaded: dense-only layers count */
+    ck_assert_uint_eq(r.gpu_layers_total, 49);
+    ck_assert_uint_eq(r.gpu_layers_offloaded, 49);
+    const uint32_t k = r.n_cpu_moe;
+    ck_assert_uint_gt(k, 0);
+    ck_assert_uint_lt(k, 48);
+    ck_assert_uint_le(r.device_bytes[0], r.device_usable_bytes);
+
+    /* the experts of the last k layers are what leaves the GPU: every dense
+    ** part, the KV cache and the compute buffers stay */
+    const uint64_t ram = routed_range(&in, 48 - k, 48);
+    ck_assert_uint_ge(r.device_bytes[0], r.total_bytes - ram);
+    /* plus at most one layer's experts copied in for prompt processing */
+    ck_assert_uint_le(r.device_bytes[0], r.total_bytes - ram + ram / k + ram / k);
+    /* host: those experts, the CPU compute buffer and the process (100 MiB) */
+    ck_assert_uint_ge(r.host_bytes, ram + 100 * MIB);
+    ck_assert_uint_lt(r.host_bytes - ram, 101 * MIB);
+    /* whole layers: one more layer's experts would not have fitted */
+    ck_assert_uint_lt(r.device_usable_bytes - r.device_bytes[0], 2 * (ram / k));
+
+    /* Ollama has no --fit: whole layers from the top, far fewer on the GPU */
+    struct est_input ol = in;
+    ol.runtime = EST_RUNTIME_OLLAMA;
+    struct est_result w = est(&ol);
+    ck_assert_int_eq(w.verdict, EST_OFFLOAD);
+    ck_assert_uint_eq(w.n_cpu_moe, 0);
+    ck_assert_uint_lt(w.gpu_layers_offloaded, 40);
+
+    /* decode reads only the visited experts of the k layers from RAM: well
+    ** above whole-layer offload, below the whole model on a bigger card */
+    ck_assert_double_gt(r.tokens_per_second, 1.5 * w.tokens_per_second);
+    struct est_input big = in;
+    big.device.memory_gib = 48;
+    ck_assert_double_lt(r.tokens_per_second, est(&big).tokens_per_second);
+    ck_assert_ptr_nonnull(strstr(r.speed_basis, "--fit"));
+    /* the same number of layers' experts by --n-cpu-moe (the first ones)
+    ** reads about as much from RAM */
+    struct est_input cm = in;
+    cm.n_cpu_moe = k;
+    struct est_result c = est(&cm);
+    ck_assert_double_lt(fabs(c.tokens_per_second / r.tokens_per_second - 1.0), 0.05);
+
+    /* too little RAM for the experts: wont_run */
+    struct est_input small = in;
+    small.device.system_ram_gib = 8;
+    ck_assert_int_eq(est(&small).verdict, EST_WONT_RUN);
+
+    /* context search: the offload verdict is not a fit */
+    ck_assert_uint_lt(est_max_context(&in), 8192);
+}
+END_TEST
+
+/* When even the dense parts do not all fit, --fit places the top layers
+** without their experts (and the first of them whole); the rest of the
+** layers run from RAM. */
+START_TEST(test_place_fit_moe_dense_parts_do_not_fit)
+{
+    struct est_input in = cuda(qwen3_30b_a3b(), 4, 1, 8192);
+    struct est_result r = est(&in);
+    ck_assert_int_eq(r.verdict, EST_OFFLOAD);
+    ck_assert_uint_gt(r.gpu_layers_offloaded, 1);
+    ck_assert_uint_lt(r.gpu_layers_offloaded, 49);
+    /* every layer's experts in RAM but the first GPU layer's */
+    ck_assert_uint_eq(r.n_cpu_moe, 47);
+    ck_assert_uint_le(r.device_bytes[0], r.device_usable_bytes);
+    ck_assert_double_gt(r.tokens_per_second, 0.0);
+    /* still more layers on the GPU than whole-layer offload manages */
+    struct est_input ol = in;
+    ol.runtime = EST_RUNTIME_OLLAMA;
+    struct est_result w = est(&ol);
+    ck_assert_uint_gt(r.gpu_layers_offloaded, w.gpu_layers_offloaded);
+}
+END_TEST
+
+/* Two GPUs: --fit writes its own layer split; each device within its share. */
+START_TEST(test_place_fit_moe_two_gpus)
+{
+    struct est_input in = cuda(qwen3_30b_a3b(), 8, 2, 8192);
+    struct est_result r = est(&in);
+    ck_assert_int_eq(r.verdict, EST_OFFLOAD);
+    ck_assert_uint_eq(r.gpu_layers_offloaded, 49);
+    ck_assert_uint_gt(r.n_cpu_moe, 0);
+    ck_assert_uint_lt(r.n_cpu_moe, 48);
+    ck_assert_uint_eq(r.devices_reported, 2);
+    ck_assert_uint_le(r.device_bytes[0], r.device_usable_bytes);
+    ck_assert_uint_le(r.device_bytes[1], r.device_usable_bytes);
+    ck_assert(r.tensor_split[0] > 0.0 && r.tensor_split[1] > 0.0);
+    ck_assert(fabs(r.tensor_split[0] + r.tensor_split[1] - 1.0) < 1e-6);
+    /* more room than one 8 GiB card: fewer layers' experts in RAM */
+    struct est_input one = cuda(qwen3_30b_a3b(), 8, 1, 8192);
+    ck_assert_uint_lt(r.n_cpu_moe, est(&one).n_cpu_moe);
+}
+END_TEST
+
+/* vLLM tensor parallel: each rank caches max(1, KV heads / tp) heads
+** (vllm/config/model.py get_num_kv_heads) and the whole MLA latent. */
+START_TEST(test_place_vllm_kv_replication)
+{
+    struct est_input in = cuda(llama70(), 80, 1, 8192);
+    in.runtime = EST_RUNTIME_VLLM;
+    in.quant = est_quant_find("fp8");
+    in.device.memory_gib = 80;
+    struct est_result one = est(&in);
+    /* 8 KV heads over 8 ranks: one head each, no copies */
+    in.device.count = 8;
+    struct est_result eight = est(&in);
+    ck_assert_uint_eq(eight.kv_cache_bytes, one.kv_cache_bytes);
+
+    /* 4 KV heads at TP 8: each head on two ranks, twice the cache */
+    struct est_input four = in;
+    four.model.num_key_value_heads = 4;
+    four.device.count = 1;
+    struct est_result f1 = est(&four);
+    four.device.count = 8;
+    struct est_result f8 = est(&four);
+    ck_assert_uint_eq(f8.kv_cache_bytes, 2 * f1.kv_cache_bytes);
+    /* at TP 4 the heads divide: no copies */
+    four.device.count = 4;
+    ck_assert_uint_eq(est(&four).kv_cache_bytes, f1.kv_cache_bytes);
+    /* per device: the footprint split evenly, each rank's own cache in it */
+    ck_assert_uint_eq(f8.devices_reported, 8);
+    uint64_t sum = 0;
+    for (uint32_t d = 0; d < 8; d++)
+        sum += f8.device_bytes[d];
+    ck_assert_uint_eq(sum, f8.total_bytes);
+    ck_assert_uint_ge(f8.device_bytes[1], f8.kv_cache_bytes / 8);
+
+    /* llama.cpp splits layers, not heads: no copies */
+    struct est_input lc = four;
+    lc.runtime = EST_RUNTIME_LLAMACPP;
+    lc.quant = est_quant_find("Q4_K_M");
+    lc.device.count = 8;
+    struct est_result l8 = est(&lc);
+    lc.device.count = 1;
+    ck_assert_uint_eq(l8.kv_cache_bytes, est(&lc).kv_cache_bytes);
+}
+END_TEST
+
+/* deepseek-ai/DeepSeek-V3 config.json: MLA latent 512 + rope 64. */
+START_TEST(test_place_vllm_mla_latent_on_every_rank)
+{
+    struct est_model m = {0};
+    m.params = 671026419712ull;
+    m.num_hidden_layers = 61;
+    m.hidden_size = 7168;
+    m.num_attention_heads = 128;
+    m.num_key_value_heads = 128;
+    m.intermediate_size = 18432;
+    m.vocab_size = 129280;
+    m.max_position_embeddings = 163840;
+    m.num_experts = 256;
+    m.num_experts_per_tok = 8;
+    m.moe_intermediate_size = 2048;
+    m.num_shared_experts = 1;
+    m.kv_lora_rank = 512;
+    m.qk_rope_head_dim = 64;
+    struct est_input in = cuda(m, 141, 8, 4096);
+    in.runtime = EST_RUNTIME_VLLM;
+    in.quant = est_quant_find("fp8");
+    struct est_result r = est(&in);
+    /* the latent (576 elements per token and layer, in the model dtype: the
+    ** KV type "auto") on each of the 8 ranks */
+    ck_assert_uint_eq(r.kv_cache_bytes, 8ull * 61 * 576 * 2 * 4096);
+    in.device.count = 4;
+    ck_assert_uint_eq(est(&in).kv_cache_bytes, 4ull * 61 * 576 * 2 * 4096);
 }
 END_TEST
 
@@ -412,6 +602,11 @@ static Suite *place_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_place_cpu_moe_smallest_n_fits);
     tcase_add_test(tc, test_place_cpu_moe_bounds_and_runtimes);
+    tcase_add_test(tc, test_place_fit_moe_experts_in_ram);
+    tcase_add_test(tc, test_place_fit_moe_dense_parts_do_not_fit);
+    tcase_add_test(tc, test_place_fit_moe_two_gpus);
+    tcase_add_test(tc, test_place_vllm_kv_replication);
+    tcase_add_test(tc, test_place_vllm_mla_latent_on_every_rank);
     tcase_add_test(tc, test_place_two_gpus_per_device_totals);
     tcase_add_test(tc, test_place_default_split_overflow_balanced_fits);
     tcase_add_test(tc, test_place_vulkan_allocation_cap);

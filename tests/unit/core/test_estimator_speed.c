@@ -708,6 +708,22 @@ START_TEST(test_speed_moe_faster_than_dense_of_same_size)
 }
 END_TEST
 
+/* The one primary llama-bench run of a mixture-of-experts model the CUDA rule
+** was checked on (docs/speed-calibration.md, "mixture-of-experts points"):
+** Qwen3-30B-A3B Q4_0 on an A10, tg128 103.50 t/s (ggml-org/llama.cpp issue
+** #13652, build 5415); the rule reads only the experts a token visits. */
+START_TEST(test_speed_moe_published_a10)
+{
+    struct est_input in = input(qwen3_30b_a3b(), "Q4_0", 64,
+                                device(EST_DEVICE_GPU, EST_BACKEND_CUDA, 24, 600, 125), LCPP);
+    struct est_result r = run(&in);
+    ck_assert(r.verdict == EST_RUNS || r.verdict == EST_TIGHT);
+    /* within the +-25 % the dense fit counts (estimate 115.6, 1.12) */
+    ck_assert_msg(fabs(r.tokens_per_second / 103.50 - 1.0) < 0.25, "A10 MoE %.1f t/s",
+                  r.tokens_per_second);
+}
+END_TEST
+
 /* Partial offload: slower than the same model held whole, in both phases;
 ** the prompt pays the copy of the RAM-resident weights per batch. */
 START_TEST(test_speed_offload_slower)
@@ -857,6 +873,7 @@ static Suite *speed_suite(void)
     tcase_add_test(rules, test_speed_monotonic_in_context);
     tcase_add_test(rules, test_speed_monotonic_in_model_size);
     tcase_add_test(rules, test_speed_moe_faster_than_dense_of_same_size);
+    tcase_add_test(rules, test_speed_moe_published_a10);
     tcase_add_test(rules, test_speed_offload_slower);
     tcase_add_test(rules, test_speed_unified_offload_prompt_unknown);
     tcase_add_test(rules, test_speed_multi_gpu);
