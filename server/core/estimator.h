@@ -88,6 +88,9 @@ struct est_model {
     uint32_t num_shared_experts;
     uint32_t kv_lora_rank;            /* MLA latent rank (DeepSeek V2/V3); 0 = not MLA */
     uint32_t qk_rope_head_dim;        /* MLA rope part of K */
+    bool experts_mxfp4;               /* the checkpoint stores the routed experts in MXFP4
+                                      ** (config.json quantization_config quant_method
+                                      ** "mxfp4", as gpt-oss ships); MoE only */
 };
 
 enum est_quant_format { EST_QF_GGUF = 0, EST_QF_MLX, EST_QF_HF };

@@ -75,6 +75,23 @@ uint64_t estimator_ggml_row_bytes(struct estimator_ck *ck, enum estimator_ggml_t
     return estimator_mul(ck, blocks, ggml_traits[t].bytes);
 }
 
+/* MXFP4: blocks of 32 FP4 (E2M1) weights sharing one E8M0 scale byte, 17
+** bytes per 32 weights = 4.25 bpw. ggml: block_mxfp4 {uint8_t e; uint8_t
+** qs[QK_MXFP4/2];} with QK_MXFP4 = 32 (ggml/src/ggml-common.h); the OCP MX
+** layout gpt-oss ships (config.json quantization_config quant_method "mxfp4":
+** *_blocks / *_scales tensors, 16 bytes + 1 scale per 32 weights); MLX
+** mode="mxfp4" uses the same group of 32 with an e8m0 scale and no bias
+** (ml-explore.github.io/mlx mlx.core.quantize, table of quantization modes). */
+#define MXFP4_BLOCK 32u
+#define MXFP4_BLOCK_BYTES 17u
+
+/* Bytes of `rows` rows of n weights in MXFP4 (n rounded up to whole blocks). */
+static uint64_t mxfp4_bytes(struct estimator_ck *ck, uint64_t rows, uint64_t n)
+{
+    uint64_t blocks = n / MXFP4_BLOCK + (n % MXFP4_BLOCK != 0);
+    return estimator_mul(ck, rows, estimator_mul(ck, blocks, MXFP4_BLOCK_BYTES));
+}
+
 /* ---- the quant table ---------------------------------------------------------- */
 
 /* llama.cpp file types we size (llama_ftype names without MOSTLY_). */
@@ -104,6 +121,7 @@ enum estimator_ftype {
     FT_IQ2_XXS,
     FT_IQ1_M,
     FT_IQ1_S,
+    FT_MXFP4_MOE, /* LLAMA_FTYPE_MOSTLY_MXFP4_MOE = 38 (include/llama.h) */
     FT_COUNT
 };
 
@@ -155,6 +173,13 @@ static const struct estimator_quant_row quant_table[] = {
     MLX_ROW("mlx-4bit", 4, 72),
     GGUF_ROW("Q4_1", FT_Q4_1, 5.0, 71),
     GGUF_ROW("Q4_0", FT_Q4_0, 4.5, 70),
+    /* llama-quantize MXFP4_MOE (tools/quantize/quantize.cpp @03161a4e
+    ** QUANT_OPTIONS, ftype 38): routed experts MXFP4 (4.25 bpw), every other
+    ** quantizable tensor Q8_0. Quality: lossless for checkpoints that ship
+    ** MXFP4 experts (gpt-oss), where it sizes like Q8_0 (which comes first);
+    ** for other MoE models the experts are requantized to a 4-bit float with a
+    ** power-of-two scale, kept below the 4-bit integer quants. */
+    GGUF_ROW("MXFP4_MOE", FT_MXFP4_MOE, 4.25, 69),
     GGUF_ROW("Q3_K_L", FT_Q3_K_L, 3.4375, 65),
     GGUF_ROW("Q3_K_M", FT_Q3_K_M, 3.4375, 63),
     GGUF_ROW("IQ3_M", FT_IQ3_M, 3.66, 62),
@@ -380,6 +405,8 @@ static enum estimator_ggml_type ftype_base(int ft)
         return ESTIMATOR_GT_IQ2_XXS;
     case FT_IQ1_M:
         return ESTIMATOR_GT_IQ1_M;
+    case FT_MXFP4_MOE:
+        return ESTIMATOR_GT_Q8_0; /* its non-expert tensors (tensor_bytes sizes the experts) */
     case FT_IQ1_S:
     default:
         return ESTIMATOR_GT_IQ1_S;
@@ -686,16 +713,75 @@ static bool is_llamacpp_family(enum est_runtime rt)
 ** adds an int32 g_idx per input feature (AutoAWQ WQLinear, GPTQ QuantLinear). */
 #define INT4_GROUP 128u
 
+/* Whether the routed experts stay in MXFP4 for this quant and runtime.
+** Checkpoints that ship MXFP4 experts (gpt-oss: config.json
+** quantization_config {"quant_method": "mxfp4"}, modules_to_not_convert = the
+** attention, router, embeddings and lm_head):
+** - GGUF, every label and the BF16/F16 files: convert_hf_to_gguf.py writes the
+**   experts as MXFP4 whatever --outtype says (GptOssModel.repack_mxfp4,
+**   ggml-org/llama.cpp PR #15091); llama-quantize would requantize them to
+**   the label's type, but refuses to unless --allow-requantize is given
+**   ("requantizing from type mxfp4 is disabled", src/llama-quant.cpp
+**   @007dbbf3 llama_model_quantize_impl), and the published files keep them:
+**   bartowski/openai_gpt-oss-20b-GGUF "Q6_K with all FFN kept at MXFP4_MOE",
+**   12.04 GB vs 12.1 GB for MXFP4; Q4_K_M 11.67 GB.
+** - vLLM: the checkpoint's "mxfp4" quantization method keeps the expert
+**   weights in 4-bit MXFP4 (vllm/model_executor/layers/quantization/mxfp4.py
+**   Mxfp4MoEMethod); the rest loads in bf16.
+** - transformers: Mxfp4HfQuantizer.validate_environment
+**   (src/transformers/quantizers/quantizer_mxfp4.py @0001b3ee) keeps MXFP4 on
+**   CUDA GPUs of compute capability >= 7.5 (ROCm reports through the same
+**   torch.cuda API) with triton >= 3.4 and the kernels package, as the
+**   model card's install line provides; with no CUDA/XPU device (MPS, CPU)
+**   it dequantizes the experts to bf16.
+** - MLX: mlx-community's gpt-oss conversions (gpt-oss-20b-MXFP4-Q4 / -Q8)
+**   keep mxfp4 experts and quantize the other layers affine at the label's
+**   bits (Blaizzy/mlx-vlm PR #1728; ml-explore/mlx-lm issue #605: the Q4 and
+**   Q8 files are nearly the same size). bf16 on MLX stays dequantized.
+** FP8 / AWQ / GPTQ checkpoints are repacks with their own format. */
+static bool experts_stay_mxfp4(const struct estimator_wctx *w)
+{
+    if (!w->shape->experts_mxfp4)
+        return false;
+    switch (w->quant->kind) {
+    case ESTIMATOR_QK_GGUF:
+    case ESTIMATOR_QK_MLX:
+        return true;
+    case ESTIMATOR_QK_FLOAT16:
+        if (w->runtime == EST_RUNTIME_TRANSFORMERS)
+            return w->backend == EST_BACKEND_CUDA || w->backend == EST_BACKEND_ROCM;
+        return w->runtime != EST_RUNTIME_MLX;
+    case ESTIMATOR_QK_FP8:
+    case ESTIMATOR_QK_AWQ:
+    case ESTIMATOR_QK_GPTQ:
+    default:
+        return false;
+    }
+}
+
 static uint64_t tensor_bytes(const struct estimator_wctx *w, const struct gguf_ctx *g,
                              const struct tensor *t, struct layer_pos *pos, struct estimator_ck *ck)
 {
     const struct estimator_quant_row *q = w->quant;
     const uint64_t elems = estimator_mul(ck, t->ne0, t->rows);
 
+    if (t->routed && experts_stay_mxfp4(w))
+        return mxfp4_bytes(ck, t->rows, t->ne0);
+
     switch (q->kind) {
     case ESTIMATOR_QK_GGUF: {
         if (t->cat == TC_NORM || t->cat == TC_ROUTER)
             return estimator_mul(ck, elems, 4);
+        if (g->ftype == FT_MXFP4_MOE) {
+            /* llama_tensor_get_type_impl @007dbbf3: with MXFP4_MOE the 3-D
+            ** expert tensors (ne[2] > 1) become MXFP4 and every other
+            ** quantizable tensor, token_embd and output included, Q8_0. */
+            if (t->routed)
+                return mxfp4_bytes(ck, t->rows, t->ne0);
+            return estimator_mul(
+                ck, t->rows,
+                estimator_ggml_row_bytes(ck, gguf_fallback(ESTIMATOR_GT_Q8_0, t->ne0), t->ne0));
+        }
         enum estimator_ggml_type ty = gguf_rule(g, t->cat, pos, t->ne0, ftype_base(g->ftype));
         ty = gguf_fallback(ty, t->ne0);
         return estimator_mul(ck, t->rows, estimator_ggml_row_bytes(ck, ty, t->ne0));
@@ -781,8 +867,13 @@ uint64_t estimator_layer_weight_bytes(const struct estimator_wctx *w, uint32_t i
                                       struct estimator_ck *ck, uint64_t *routed)
 {
     unsigned c = layer_class(i, w->shape->n_layer);
+    if (w->class_known[c]) {
+        if (routed)
+            *routed = w->class_scaled_routed[c];
+        return w->class_scaled[c];
+    }
     uint64_t raw = w->class_bytes[c], r = w->class_routed[c];
-    if (!w->class_known[c]) { /* not filled: size it directly */
+    { /* not filled: size it directly */
         struct gguf_ctx g;
         struct layer_pos pos = {c, 0};
         uint64_t p;
@@ -901,6 +992,11 @@ enum est_status estimator_weights_compute(struct estimator_wctx *w, uint64_t par
     }
     out->layers = scale_bytes(w, sum.bytes, ck);
     out->routed_experts = scale_bytes(w, sum.routed, ck);
+    for (unsigned c = 0; c < ESTIMATOR_LAYER_CLASSES; c++)
+        if (w->class_known[c]) {
+            w->class_scaled[c] = scale_bytes(w, w->class_bytes[c], ck);
+            w->class_scaled_routed[c] = scale_bytes(w, w->class_routed[c], ck);
+        }
     out->total = estimator_add(ck, estimator_add(ck, out->token_embd, out->output), out->layers);
     return EST_OK;
 }

@@ -213,7 +213,13 @@ struct names_buf {
 /* The GGUF tag of a quant as it appears in file names and -hf tags. */
 static void gguf_tag(const struct est_quant *q, char *out, size_t cap)
 {
-    const char *tag = id_is(q, "bf16") ? "BF16" : id_is(q, "fp16") ? "F16" : q->id;
+    /* MXFP4_MOE files are published as "...-mxfp4.gguf" and fetched as
+    ** ggml-org/gpt-oss-20b-GGUF:MXFP4 (the tag the model card and public
+    ** configs use) */
+    const char *tag = id_is(q, "bf16")        ? "BF16"
+                      : id_is(q, "fp16")      ? "F16"
+                      : id_is(q, "MXFP4_MOE") ? "MXFP4"
+                                              : q->id;
     if (copy_str(out, cap, tag) != 0)
         out[0] = '\0';
 }
@@ -348,7 +354,8 @@ static int names_fill(const struct plan *p, const struct est_quant *q, struct na
     ** google, openai publish none). "" when there is none (then no -hf or
     ** lms get command is rendered). */
     if (copy_str(nb->gguf_repo, sizeof nb->gguf_repo,
-                 has_gguf_repo(p) ? n->gguf_repo : "") != 0)
+                 has_gguf_repo(p) && NULL != q && has_word(n->gguf_quants, q->id) ? n->gguf_repo
+                                                                                : "") != 0)
         return -1;
     gguf_tag(q, nb->quant, sizeof nb->quant);
     for (size_t i = 0; '\0' != nb->quant[i]; i++)
@@ -441,7 +448,7 @@ static int render_serve(const struct plan *p, const struct names_buf *nb, char *
     enum est_runtime rt = p->in.runtime;
     if (EST_RUNTIME_OLLAMA == rt)
         return render(p, FIX_CMD_ENV_SERVE, rt, FIX_VAR_DEFAULT, nb, "", NULL, NULL, out, cap);
-    enum fix_variant v = (EST_RUNTIME_LLAMACPP == rt && !has_gguf_repo(p))
+    enum fix_variant v = (EST_RUNTIME_LLAMACPP == rt && '\0' == nb->gguf_repo[0])
                              ? FIX_VAR_NO_REPO
                              : FIX_VAR_DEFAULT;
     return render(p, FIX_CMD_SERVE, rt, v, nb, "", NULL, NULL, out, cap);
@@ -465,11 +472,16 @@ static int local_gguf_note(const struct plan *p, const struct est_input *in, cha
     if ('\0' == quant[0])
         return -1;
     if (has_repo(p)) {
+        char none[200];
+        if (has_gguf_repo(p))
+            snprintf(none, sizeof none, "The catalogued GGUF repository (%s) holds no %s file",
+                     n->gguf_repo, quant);
+        else
+            snprintf(none, sizeof none, "No GGUF repository of this model is catalogued");
         if (appendf(why, cap,
-                    " No GGUF repository of this model is catalogued, so make the file with "
-                    "llama.cpp: hf download %s --local-dir %s; python convert_hf_to_gguf.py %s "
-                    "--outtype bf16 --outfile %s-BF16.gguf",
-                    n->hf_repo, model, model, model) != 0)
+                    " %s, so make the file with llama.cpp: hf download %s --local-dir %s; python "
+                    "convert_hf_to_gguf.py %s --outtype bf16 --outfile %s-BF16.gguf",
+                    none, n->hf_repo, model, model, model) != 0)
             return -1;
     } else if (appendf(why, cap,
                        " Make the file with llama.cpp from the model's Hugging Face directory: "
@@ -500,7 +512,7 @@ static int add_step(struct plan *p, const char *title, const char *why, const ch
         copy_str(s->command, sizeof s->command, command) != 0)
         return -1;
     /* The first command that runs a local GGUF says how to make it. */
-    if (EST_RUNTIME_LLAMACPP == in->runtime && !has_gguf_repo(p) && !p->local_noted &&
+    if (EST_RUNTIME_LLAMACPP == in->runtime && !p->local_noted &&
         NULL != strstr(command, ".gguf")) {
         if (local_gguf_note(p, in, s->why, sizeof s->why) != 0)
             return -1;
@@ -698,7 +710,7 @@ static int step_quant(struct plan *p)
         p->mlx_converted = true;
         break;
     case EST_RUNTIME_LLAMACPP:
-        if (!has_gguf_repo(p)) {
+        if ('\0' == nb.gguf_repo[0]) {
             if (render(p, FIX_CMD_QUANT, rt, FIX_VAR_NO_REPO, &nb, "", NULL, NULL, command,
                        sizeof command) != 0 ||
                 appendf(command, sizeof command, "\n") != 0)
@@ -721,8 +733,8 @@ static int step_quant(struct plan *p)
         rc = appendf(title, sizeof title, "Pull the %s build", target->id);
         break;
     case EST_RUNTIME_LMSTUDIO:
-        if (!has_gguf_repo(p))
-            return 0; /* no catalogued repository to download from */
+        if ('\0' == nb.gguf_repo[0])
+            return 0; /* no catalogued repository holding it to download from */
         if (render(p, FIX_CMD_QUANT, rt, FIX_VAR_DEFAULT, &nb, "", NULL, NULL, command,
                    sizeof command) != 0)
             return -1;
@@ -975,6 +987,12 @@ static int step_offload(struct plan *p)
 {
     const enum est_runtime rt = p->in.runtime;
     if (!is_gguf_runtime(rt) || EST_OFFLOAD != p->res.verdict || 0 == p->res.gpu_layers_total)
+        return 0;
+    /* A MoE placement that llama-server's --fit made (experts in RAM, no
+    ** --n-cpu-moe given) is not a layer count: an explicit -ngl would stop
+    ** --fit ("n_gpu_layers already set by user, abort", common/fit.cpp) and
+    ** lose the expert placement; the --n-cpu-moe step covers it. */
+    if (0 != p->res.n_cpu_moe && 0 == p->in.n_cpu_moe)
         return 0;
     const uint32_t n = p->res.gpu_layers_offloaded, total = p->res.gpu_layers_total;
     struct names_buf nb;
@@ -1252,7 +1270,7 @@ static int step_alt(struct plan *p)
     if (names_fill(p, q, &nb) != 0)
         return -1;
     if (render(p, FIX_CMD_ALT_LLAMACPP, EST_RUNTIME_LLAMACPP,
-               has_gguf_repo(p) ? FIX_VAR_DEFAULT : FIX_VAR_NO_REPO,
+               '\0' != nb.gguf_repo[0] ? FIX_VAR_DEFAULT : FIX_VAR_NO_REPO,
                &nb, ctx, NULL, NULL, command, sizeof command) != 0)
         return -1;
     if (appendf(title, sizeof title, "Or run it with llama.cpp%s", metal ? " on Metal" : "") != 0)

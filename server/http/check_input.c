@@ -450,6 +450,37 @@ static void take_string(struct parse *ps, struct raw *r, enum field_id f, const 
     }
 }
 
+/* Whether the space-separated list (a catalog row's gguf_quants) holds w. */
+static bool list_has_word(const char *list, const char *w)
+{
+    const size_t n = strlen(w);
+    for (const char *p = list; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncasecmp(p, w, n) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
+/* The first word of a space-separated list into out; false when empty or
+** too long. */
+static bool first_word(const char *list, char *out, size_t cap)
+{
+    while (*list == ' ')
+        list++;
+    const char *end = strchr(list, ' ');
+    size_t len = end ? (size_t)(end - list) : strlen(list);
+    if (len == 0 || len >= cap)
+        return false;
+    memcpy(out, list, len);
+    out[len] = '\0';
+    return true;
+}
+
 static bool field_is_string(enum field_id f)
 {
     return f == F_MODEL || f == F_HARDWARE || f == F_QUANT || f == F_RUNTIME || f == F_KV_CACHE ||
@@ -730,6 +761,7 @@ static const char *const model_keys[] = {
     "num_shared_experts",
     "kv_lora_rank",
     "qk_rope_head_dim",
+    "experts_mxfp4",
 };
 
 /* Integer members of the inline model and their bounds. The caps are far
@@ -801,6 +833,11 @@ static void json_inline_model(struct parse *ps, struct raw *r, const json_t *obj
     bool tie = false;
     if (json_bool(ps, obj, "tie_word_embeddings", "model.tie_word_embeddings", &tie) == 1)
         m->tie_word_embeddings = tie;
+    /* config.json quantization_config {"quant_method": "mxfp4"} (gpt-oss):
+    ** the routed experts ship in MXFP4 */
+    bool mxfp4 = false;
+    if (json_bool(ps, obj, "experts_mxfp4", "model.experts_mxfp4", &mxfp4) == 1)
+        m->experts_mxfp4 = mxfp4;
 
     /* Cross-field rules, only when the members involved were well-formed. */
     if (ps->n_invalid != before) {
@@ -850,6 +887,8 @@ static void json_inline_model(struct parse *ps, struct raw *r, const json_t *obj
             BAD(ps, "model.moe_intermediate_size", "applies only when num_experts > 1");
         if (!json_has(obj, "intermediate_size"))
             BAD(ps, "model.intermediate_size", "is required for a dense model");
+        if (m->experts_mxfp4)
+            BAD(ps, "model.experts_mxfp4", "applies only when num_experts > 1");
     }
     if (m->sliding_window_layers > m->num_hidden_layers)
         BAD(ps, "model.sliding_window_layers", "(%u) must not exceed num_hidden_layers (%u)",
@@ -1263,6 +1302,20 @@ static int resolve(struct parse *ps, const struct raw *r, struct check_input *in
     } else if (!r->present[F_QUANT] && rt_ok) {
         q = est_quant_default(e->runtime);
         in->quant_defaulted = true;
+        /* llama.cpp and LM Studio download what the model's GGUF repository
+        ** holds: when it has no file of the usual quant (ggml-org's gpt-oss
+        ** repositories hold MXFP4 only), the first quant it lists is the
+        ** default, so the answer is about a file that exists. */
+        if (q && in->model && in->model->gguf_quants[0] &&
+            (e->runtime == EST_RUNTIME_LLAMACPP || e->runtime == EST_RUNTIME_LMSTUDIO) &&
+            !list_has_word(in->model->gguf_quants, q->id)) {
+            char first[32];
+            const struct est_quant *alt = NULL;
+            if (first_word(in->model->gguf_quants, first, sizeof first))
+                alt = est_quant_find(first);
+            if (alt && est_quant_runs_on(alt, e->runtime))
+                q = alt;
+        }
         if (q)
             in->quant = catalog_quant_find(ps->cat, q->id);
     }

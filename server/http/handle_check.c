@@ -110,9 +110,10 @@ static bool write_summary(const struct check_input *in, const struct est_result 
     ok = append(buf, cap, &used, "%s at %s with %s token%s", in->model_name,
                 res->quant ? res->quant->id : in->quant_id, ctx, res->context == 1 ? "" : "s");
     /* --n-cpu-moe: where the experts went is part of the configuration */
-    if (res->n_cpu_moe > 0)
-        ok = ok && append(buf, cap, &used, ", the experts of its first %u layer%s in system RAM,",
-                          res->n_cpu_moe, res->n_cpu_moe == 1 ? "" : "s");
+    const bool fit_moe = res->n_cpu_moe > 0 && in->est.n_cpu_moe == 0;
+    if (res->n_cpu_moe > 0 && !fit_moe)
+        ok = ok && append(buf, cap, &used, ", the experts of %u of its layers in system RAM,",
+                          res->n_cpu_moe);
     ok = ok && append(buf, cap, &used, " needs %.1f GiB %s ", gib(res->total_bytes),
                       fits ? "and" : "but");
     if (many) {
@@ -141,6 +142,14 @@ static bool write_summary(const struct check_input *in, const struct est_result 
                           gib(res->headroom_bytes > 0 ? (uint64_t)res->headroom_bytes : 0));
         break;
     case EST_OFFLOAD:
+        if (fit_moe) {
+            /* llama-server's --fit keeps the experts of some layers in RAM */
+            ok = ok && append(buf, cap, &used,
+                              "it runs with the experts of %u of its layers in system RAM (as "
+                              "llama-server's --fit places them), which is slower.",
+                              res->n_cpu_moe);
+            break;
+        }
         if (res->gpu_layers_total == 0) {
             ok = ok && append(buf, cap, &used,
                               "it runs only with part of the model in system RAM, which is much "
@@ -202,7 +211,7 @@ static bool write_summary(const struct check_input *in, const struct est_result 
     }
     ok = append(buf, cap, &used, " %s",
                 res->verdict == EST_TIGHT     ? "For more room:"
-                : res->verdict == EST_OFFLOAD ? "To keep it all on the GPU:"
+                : res->verdict == EST_OFFLOAD ? "To make it fit the GPU:"
                                               : "To make it fit:");
     /* The first step that fits may be an alternative ("Or run it with
     ** llama.cpp"): then the steps before it are not the way there. */

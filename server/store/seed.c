@@ -167,6 +167,21 @@ static int get_bool(const json_t *doc, const char *key, bool *out, char *err, si
     return 0;
 }
 
+/* An optional boolean: false when absent or null. */
+static int get_optional_bool(const json_t *doc, const char *key, bool *out, char *err,
+                             size_t errlen)
+{
+    const json_t *v;
+    int rc = field(doc, key, F_OPTIONAL | F_NULLABLE, &v, err, errlen);
+    *out = false;
+    if (rc <= 0)
+        return rc;
+    if (!json_is_boolean(v))
+        return fail(err, errlen, "%s must be true or false", key);
+    *out = json_is_true(v);
+    return 0;
+}
+
 /* A calendar date "YYYY-MM-DD" (year 1970-2999). */
 static int get_date(const json_t *doc, const char *key, char *err, size_t errlen)
 {
@@ -607,6 +622,7 @@ int seed_model_from_doc(const json_t *doc, struct catalog_model *out, char *err,
         get_u32(doc, "num_shared_experts", opt, 0, &a->num_shared_experts, err, errlen) ||
         get_u32(doc, "kv_lora_rank", opt, 0, &a->kv_lora_rank, err, errlen) ||
         get_u32(doc, "qk_rope_head_dim", opt, 0, &a->qk_rope_head_dim, err, errlen) ||
+        get_optional_bool(doc, "experts_mxfp4", &a->experts_mxfp4, err, errlen) ||
         get_text(doc, "ollama_tag", opt, out->ollama_tag, sizeof out->ollama_tag, err, errlen) ||
         get_ollama_quants(doc, out, err, errlen) ||
         get_gguf_quants(doc, out, err, errlen) ||
@@ -633,6 +649,9 @@ int seed_model_from_doc(const json_t *doc, struct catalog_model *out, char *err,
         return fail(err, errlen,
                     "a mixture-of-experts model needs num_experts_per_tok and"
                     " moe_intermediate_size");
+    if (a->experts_mxfp4 && a->num_experts <= 1)
+        return fail(err, errlen,
+                    "experts_mxfp4 applies only to mixture-of-experts models (num_experts > 1)");
     return 0;
 }
 

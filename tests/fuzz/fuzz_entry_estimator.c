@@ -631,7 +631,7 @@ static void seed_case(size_t i, struct est_input *in, struct fix_names *names)
         in->model = (struct est_model){UINT64_MAX, 4096,       UINT32_MAX, UINT32_MAX, UINT32_MAX,
                                        UINT32_MAX, UINT32_MAX, UINT32_MAX, true,       UINT32_MAX,
                                        UINT32_MAX, 4096,       UINT32_MAX, UINT32_MAX, UINT32_MAX,
-                                       UINT32_MAX, UINT32_MAX, UINT32_MAX};
+                                       UINT32_MAX, UINT32_MAX, UINT32_MAX, true};
         in->context = EST_CONTEXT_MAX;
         in->device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_VULKAN, NAN, 1e308, -1, 1024, 0, 0};
         in->runtime = EST_RUNTIME_LMSTUDIO;

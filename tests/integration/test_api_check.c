@@ -296,7 +296,7 @@ static const json_t *fix_with(const json_t *js, const char *needle)
     return NULL;
 }
 
-/* The seed scenario as /work/shared/checks/seed_scenario.py checks it, plus the plan's contents. */
+/* The seed scenario as the product contract states it, plus the plan's contents. */
 START_TEST(test_check_seed_scenario)
 {
     json_t *js = post_check(SEED_BODY);

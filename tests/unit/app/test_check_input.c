@@ -440,6 +440,17 @@ static const struct bad_case bad_cases[] = {
      "\"num_attention_heads\":32,\"intermediate_size\":14336,\"vocab_size\":128256,"
      "\"sliding_window\":4096,\"sliding_window_layers\":40}}",
      NULL, API_ERR_INVALID_PARAMS, "model.sliding_window_layers", "must not exceed"},
+    {"inline experts_mxfp4 not bool",
+     "{\"hardware\":\"nvidia-rtx-4090\",\"model\":{\"num_hidden_layers\":24,\"hidden_size\":2880,"
+     "\"num_attention_heads\":64,\"num_key_value_heads\":8,\"head_dim\":64,\"vocab_size\":201088,"
+     "\"num_experts\":32,\"num_experts_per_tok\":4,\"moe_intermediate_size\":2880,"
+     "\"experts_mxfp4\":\"mxfp4\"}}",
+     NULL, API_ERR_INVALID_PARAMS, "model.experts_mxfp4", "must be true or false"},
+    {"inline experts_mxfp4 on a dense model",
+     "{\"hardware\":\"nvidia-rtx-4090\",\"model\":{\"num_hidden_layers\":32,\"hidden_size\":4096,"
+     "\"num_attention_heads\":32,\"intermediate_size\":14336,\"vocab_size\":128256,"
+     "\"experts_mxfp4\":true}}",
+     NULL, API_ERR_INVALID_PARAMS, "model.experts_mxfp4", "applies only when num_experts > 1"},
     /* inline hardware */
     {"inline hardware missing memory",
      "{\"model\":\"llama-3.1-8b-instruct\",\"hardware\":{\"kind\":\"gpu\"}}", NULL,
@@ -875,6 +886,32 @@ START_TEST(test_check_input_accepts_inline_model_and_hardware)
                      0);
     ck_assert_uint_eq(in.est.model.sliding_window_layers, 32);
     ck_assert_str_eq(in.model_name, "Inline model");
+    ck_assert(!in.est.model.experts_mxfp4); /* left out: false */
+}
+END_TEST
+
+/* An inline gpt-oss-style model: experts_mxfp4 reaches the estimator, and
+** sizes the routed experts at 4.25 bpw whatever the GGUF label. */
+START_TEST(test_check_input_inline_experts_mxfp4)
+{
+#define OSS_INLINE(flag)                                                                           \
+    "{\"hardware\":\"nvidia-rtx-4090\",\"quant\":\"Q4_K_M\",\"model\":{"                           \
+    "\"params\":20914757184,\"num_hidden_layers\":24,\"hidden_size\":2880,"                        \
+    "\"num_attention_heads\":64,\"num_key_value_heads\":8,\"head_dim\":64,"                        \
+    "\"vocab_size\":201088,\"num_experts\":32,\"num_experts_per_tok\":4,"                          \
+    "\"moe_intermediate_size\":2880" flag "}}"
+    struct check_input in;
+    struct problem pb;
+    struct est_result with, without;
+    ck_assert_int_eq(parse_json(OSS_INLINE(",\"experts_mxfp4\":true"), &in, &pb), 0);
+    ck_assert(in.est.model.experts_mxfp4);
+    ck_assert_int_eq(est_estimate(&in.est, &with), EST_OK);
+    ck_assert_int_eq(parse_json(OSS_INLINE(",\"experts_mxfp4\":null"), &in, &pb), 0);
+    ck_assert(!in.est.model.experts_mxfp4);
+    ck_assert_int_eq(est_estimate(&in.est, &without), EST_OK);
+    /* 19.1e9 expert weights at 4.25 instead of ~4.9 bpw: over 1.5 GB less */
+    ck_assert_uint_lt(with.weights_bytes + 1500000000ull, without.weights_bytes);
+#undef OSS_INLINE
 }
 END_TEST
 
@@ -1448,6 +1485,7 @@ static Suite *check_input_suite(void)
     tcase_add_test(t, test_check_input_unknown_id_with_invalid_field_is_400);
     tcase_add_test(t, test_check_input_query_limits);
     tcase_add_test(t, test_check_input_accepts_inline_model_and_hardware);
+    tcase_add_test(t, test_check_input_inline_experts_mxfp4);
     tcase_add_test(t, test_check_input_new_fields_default);
     tcase_add_test(t, test_check_input_new_fields_parsed);
     tcase_add_test(t, test_check_input_new_fields_problems_name_the_field);

@@ -297,8 +297,20 @@ START_TEST(test_catalog_load_finds_seeded_rows)
     const struct catalog_model *llama8 = catalog_model_find(&c, "llama-3.1-8b-instruct");
     ck_assert_ptr_nonnull(llama8);
     ck_assert_str_eq(llama8->gguf_repo, "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF");
-    ck_assert_str_eq(oss->gguf_repo, "");
-    ck_assert_str_eq(oss->gguf_quants, "");
+    /* gpt-oss: ggml-org's one MXFP4 file, and the MXFP4 experts reach the
+    ** estimator's model record; models without the field stay false */
+    ck_assert_str_eq(oss->gguf_repo, "ggml-org/gpt-oss-20b-GGUF");
+    ck_assert_str_eq(oss->gguf_quants, "MXFP4_MOE");
+    ck_assert(oss->arch.experts_mxfp4);
+    const struct catalog_model *oss120 = catalog_model_find(&c, "gpt-oss-120b");
+    ck_assert_ptr_nonnull(oss120);
+    ck_assert(oss120->arch.experts_mxfp4);
+    ck_assert_str_eq(oss120->gguf_repo, "ggml-org/gpt-oss-120b-GGUF");
+    ck_assert(!qwen3->arch.experts_mxfp4);
+    ck_assert(!mixtral->arch.experts_mxfp4);
+    ck_assert_str_eq(mixtral->gguf_repo, "TheBloke/Mixtral-8x7B-Instruct-v0.1-GGUF");
+    ck_assert(json_is_true(json_object_get(oss->doc, "experts_mxfp4")));
+    ck_assert_ptr_nonnull(catalog_quant_find(&c, "mxfp4_moe"));
     for (size_t i = 0; i < c.n_models; i++) {
         ck_assert_ptr_nonnull(json_object_get(c.models[i].doc, "gguf_repo"));
         ck_assert_msg((c.models[i].gguf_repo[0] != '\0') == (c.models[i].gguf_quants[0] != '\0'),
@@ -641,6 +653,22 @@ static const struct seed_case seed_cases[] = {
      "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test-GGUF\","
                               "\"gguf_quants\":[\"mlx-4bit\"]") "]}",
      "gguf_quants[0] \"mlx-4bit\" is not a GGUF quant id"},
+    {"gguf quants MXFP4_MOE", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test-GGUF\","
+                              "\"gguf_quants\":[\"MXFP4_MOE\"]") "]}",
+     NULL},
+    {"quant MXFP4_MOE ok", "quants.json", "{\"items\":[" QUANT_ROW("MXFP4_MOE", "") "]}", NULL},
+    {"experts mxfp4 ok", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"num_experts\":4,\"num_experts_per_tok\":2,"
+                              "\"moe_intermediate_size\":32,\"experts_mxfp4\":true") "]}",
+     NULL},
+    {"experts mxfp4 null", "models.json", "{\"items\":[" MODEL_ROW(",\"experts_mxfp4\":null") "]}",
+     NULL},
+    {"experts mxfp4 dense", "models.json", "{\"items\":[" MODEL_ROW(",\"experts_mxfp4\":true") "]}",
+     "experts_mxfp4 applies only to mixture-of-experts models"},
+    {"experts mxfp4 text", "models.json",
+     "{\"items\":[" MODEL_ROW(",\"experts_mxfp4\":\"yes\"") "]}",
+     "experts_mxfp4 must be true or false"},
     {"gguf quants twice", "models.json",
      "{\"items\":[" MODEL_ROW(",\"gguf_repo\":\"org/Test-GGUF\","
                               "\"gguf_quants\":[\"Q8_0\",\"Q8_0\"]") "]}",

@@ -287,7 +287,8 @@ START_TEST(test_estimator_kv_mla_latent_cache)
     ck_assert_uint_eq(r.kv_cache_bytes, 61ull * (512 + 64) * 2 * 4096); /* 70,272 B/token */
     in.runtime = EST_RUNTIME_VLLM;
     in.quant = est_quant_find("fp8");
-    ck_assert_uint_eq(run(&in).kv_cache_bytes, 61ull * (512 + 64) * 2 * 4096);
+    /* vLLM's tensor parallel keeps the whole latent on each of the 8 ranks */
+    ck_assert_uint_eq(run(&in).kv_cache_bytes, 8ull * 61ull * (512 + 64) * 2 * 4096);
     in.runtime = EST_RUNTIME_TRANSFORMERS;
     in.quant = NULL;
     ck_assert_uint_eq(run(&in).kv_cache_bytes, 61ull * 128 * (192 + 128) * 2 * 4096);
@@ -1611,6 +1612,202 @@ START_TEST(test_estimator_mlx_router_eight_bits)
 }
 END_TEST
 
+/* ---- checkpoints with MXFP4 experts (gpt-oss) --------------------------------------- */
+
+/* openai/gpt-oss-20b config.json; quantization_config {"quant_method": "mxfp4"}. */
+static struct est_model gpt_oss_20b(void)
+{
+    return (struct est_model){.params = 20914757184ull,
+                              .num_hidden_layers = 24,
+                              .hidden_size = 2880,
+                              .num_attention_heads = 64,
+                              .num_key_value_heads = 8,
+                              .head_dim = 64,
+                              .vocab_size = 201088,
+                              .max_position_embeddings = 131072,
+                              .sliding_window = 128,
+                              .sliding_window_layers = 12,
+                              .num_experts = 32,
+                              .num_experts_per_tok = 4,
+                              .moe_intermediate_size = 2880,
+                              .experts_mxfp4 = true};
+}
+
+/* openai/gpt-oss-120b: the 20b layout with 36 layers and 128 experts. */
+static struct est_model gpt_oss_120b(void)
+{
+    struct est_model m = gpt_oss_20b();
+    m.params = 116829156672ull;
+    m.num_hidden_layers = 36;
+    m.sliding_window_layers = 18;
+    m.num_experts = 128;
+    return m;
+}
+
+static uint64_t weights_of(struct est_model m, const char *quant, enum est_runtime rt,
+                           enum est_backend backend)
+{
+    struct est_input in;
+    struct est_result r;
+    memset(&in, 0, sizeof in);
+    in.model = m;
+    in.quant = quant ? est_quant_find(quant) : NULL;
+    in.context = 4096;
+    in.device = (struct est_device){EST_DEVICE_GPU, backend, 80, 2000, 256, 1, 0, 0};
+    in.runtime = rt;
+    in.os = EST_OS_LINUX;
+    if (backend == EST_BACKEND_METAL) {
+        in.device.kind = EST_DEVICE_UNIFIED;
+        in.device.system_ram_gib = 80;
+        in.os = EST_OS_MACOS;
+    }
+    ck_assert_int_eq(est_estimate(&in, &r), EST_OK);
+    return r.weights_bytes;
+}
+
+static void assert_within(uint64_t got, uint64_t want, double tolerance, const char *what)
+{
+    double rel = fabs((double)got - (double)want) / (double)want;
+    ck_assert_msg(rel <= tolerance, "%s: %llu bytes, published %llu (%.2f %% off)", what,
+                  (unsigned long long)got, (unsigned long long)want, rel * 100.0);
+}
+
+/* gpt-oss ships its routed experts in MXFP4 and every published GGUF keeps
+** them so: the weights are the file sizes, within 3 %. Published sizes:
+** ggml-org/gpt-oss-20b-GGUF gpt-oss-20b-mxfp4.gguf (ftype MXFP4_MOE)
+** 12,109,566,560 bytes; unsloth/gpt-oss-20b-GGUF@d449b42d gpt-oss-20b-Q8_0.gguf
+** 12,109,567,168 bytes and gpt-oss-20b-Q4_K_M.gguf 11,624,759,488 bytes;
+** bartowski/openai_gpt-oss-20b-GGUF Q6_K 12.04 GB ("Q6_K with all FFN kept
+** at MXFP4_MOE"); bartowski/openai_gpt-oss-120b-GGUF MXFP4_MOE 63.39 GB,
+** Q4_K_M 62.84 GB, bf16 65.37 GB. The files hold the tokenizer too, so the
+** weights are a little under them. */
+START_TEST(test_estimator_gpt_oss_gguf_matches_published_files)
+{
+    const struct est_model m20 = gpt_oss_20b(), m120 = gpt_oss_120b();
+    const enum est_runtime cpp = EST_RUNTIME_LLAMACPP;
+    assert_within(weights_of(m20, "MXFP4_MOE", cpp, EST_BACKEND_CUDA), 12109566560ull, 0.03,
+                  "20b MXFP4_MOE");
+    assert_within(weights_of(m20, "Q8_0", cpp, EST_BACKEND_CUDA), 12109567168ull, 0.03, "20b Q8_0");
+    assert_within(weights_of(m20, "Q4_K_M", cpp, EST_BACKEND_CUDA), 11624759488ull, 0.03,
+                  "20b Q4_K_M");
+    assert_within(weights_of(m20, "Q6_K", cpp, EST_BACKEND_CUDA), 12040000000ull, 0.03, "20b Q6_K");
+    assert_within(weights_of(m120, "MXFP4_MOE", cpp, EST_BACKEND_CUDA), 63390000000ull, 0.03,
+                  "120b MXFP4_MOE");
+    assert_within(weights_of(m120, "Q4_K_M", cpp, EST_BACKEND_CUDA), 62840000000ull, 0.03,
+                  "120b Q4_K_M");
+    assert_within(weights_of(m120, "bf16", cpp, EST_BACKEND_CUDA), 65370000000ull, 0.03,
+                  "120b bf16");
+
+    /* The labels differ only outside the experts: Q8_0 is MXFP4_MOE exactly
+    ** (both Q8_0 everywhere else), and no label is larger than BF16. */
+    ck_assert_uint_eq(weights_of(m20, "Q8_0", cpp, EST_BACKEND_CUDA),
+                      weights_of(m20, "MXFP4_MOE", cpp, EST_BACKEND_CUDA));
+    ck_assert_uint_lt(weights_of(m20, "Q4_K_M", cpp, EST_BACKEND_CUDA),
+                      weights_of(m20, "Q5_0", cpp, EST_BACKEND_CUDA));
+
+    /* Without the flag the experts take the label's type: Q4_K_M is larger. */
+    struct est_model plain = m20;
+    plain.experts_mxfp4 = false;
+    ck_assert_uint_gt(weights_of(plain, "Q4_K_M", cpp, EST_BACKEND_CUDA),
+                      weights_of(m20, "Q4_K_M", cpp, EST_BACKEND_CUDA) + 3 * GIB);
+}
+END_TEST
+
+/* vLLM and transformers on CUDA keep the MXFP4 experts (bf16 elsewhere);
+** transformers without a CUDA device dequantizes them to bf16; MLX keeps
+** them and quantizes the rest at the label's bits. */
+START_TEST(test_estimator_gpt_oss_runtimes)
+{
+    const struct est_model m = gpt_oss_20b();
+    struct est_model plain = m;
+    plain.experts_mxfp4 = false;
+    const uint64_t vllm = weights_of(m, NULL, EST_RUNTIME_VLLM, EST_BACKEND_CUDA);
+    /* the checkpoint itself: 13.8 GB (danbev/learning-ai notes: convert_hf_to_gguf
+    ** --outtype bf16 writes 13.8G, experts still MXFP4) */
+    assert_within(vllm, 13800000000ull, 0.03, "vLLM bf16 + MXFP4 experts");
+    ck_assert_uint_eq(weights_of(m, NULL, EST_RUNTIME_TRANSFORMERS, EST_BACKEND_CUDA), vllm);
+    ck_assert_uint_eq(weights_of(m, NULL, EST_RUNTIME_TRANSFORMERS, EST_BACKEND_ROCM), vllm);
+    ck_assert_uint_eq(weights_of(m, NULL, EST_RUNTIME_TRANSFORMERS, EST_BACKEND_METAL),
+                      weights_of(plain, NULL, EST_RUNTIME_TRANSFORMERS, EST_BACKEND_METAL));
+    /* FP8 / AWQ / GPTQ repacks size by their own format */
+    ck_assert_uint_eq(weights_of(m, "fp8", EST_RUNTIME_VLLM, EST_BACKEND_CUDA),
+                      weights_of(plain, "fp8", EST_RUNTIME_VLLM, EST_BACKEND_CUDA));
+    /* MLX: mlx-8bit and mlx-4bit differ only outside the experts */
+    const uint64_t mlx8 = weights_of(m, "mlx-8bit", EST_RUNTIME_MLX, EST_BACKEND_METAL);
+    const uint64_t mlx4 = weights_of(m, "mlx-4bit", EST_RUNTIME_MLX, EST_BACKEND_METAL);
+    ck_assert_uint_lt(mlx8 - mlx4, 2 * GIB);
+    ck_assert_uint_gt(weights_of(plain, "mlx-8bit", EST_RUNTIME_MLX, EST_BACKEND_METAL),
+                      mlx8 + 8 * GIB);
+}
+END_TEST
+
+/* MXFP4_MOE on other models: the routed experts at 17 bytes per 32 weights,
+** everything else Q8_0 (a dense model is plain Q8_0); the id is found in any
+** case, and the flag changes nothing on a model whose quant is MXFP4_MOE. */
+START_TEST(test_estimator_mxfp4_moe_quant)
+{
+    const struct est_quant *q = est_quant_find("mxfp4_moe");
+    ck_assert_ptr_nonnull(q);
+    ck_assert_str_eq(q->id, "MXFP4_MOE");
+    ck_assert_int_eq(q->format, EST_QF_GGUF);
+    ck_assert(est_quant_runs_on(q, EST_RUNTIME_OLLAMA));
+    ck_assert(!est_quant_runs_on(q, EST_RUNTIME_VLLM));
+    ck_assert(!est_quant_runs_on(q, EST_RUNTIME_MLX));
+    ck_assert_uint_eq(weights_of(llama31_8b(), "MXFP4_MOE", EST_RUNTIME_LLAMACPP, EST_BACKEND_CUDA),
+                      weights_of(llama31_8b(), "Q8_0", EST_RUNTIME_LLAMACPP, EST_BACKEND_CUDA));
+    /* gpt-oss-20b without the flag: the experts become MXFP4 all the same */
+    struct est_model plain = gpt_oss_20b();
+    plain.experts_mxfp4 = false;
+    ck_assert_uint_eq(
+        weights_of(plain, "MXFP4_MOE", EST_RUNTIME_LLAMACPP, EST_BACKEND_CUDA),
+        weights_of(gpt_oss_20b(), "MXFP4_MOE", EST_RUNTIME_LLAMACPP, EST_BACKEND_CUDA));
+    /* the routed experts alone: 24 layers x 3 x 32 x 2880 x 2880 weights at
+    ** 17/32 bytes, times the layer scale of the parameter count */
+    struct estimator_shape s;
+    ck_assert_int_eq(estimator_shape_resolve(&plain, &s), EST_OK);
+    struct estimator_wctx w;
+    memset(&w, 0, sizeof w);
+    w.shape = &s;
+    w.quant = estimator_quant_row(q);
+    w.runtime = EST_RUNTIME_LLAMACPP;
+    struct estimator_ck ck = {false};
+    struct estimator_weights wt;
+    ck_assert_int_eq(estimator_weights_compute(&w, 0, &ck, &wt), EST_OK);
+    ck_assert(!ck.overflow);
+    ck_assert_uint_eq(wt.routed_experts, 24ull * 3 * 32 * 2880 * (2880 / 32) * 17);
+    /* a dense model cannot carry the flag into the sizes */
+    struct est_model dense = llama31_8b();
+    dense.experts_mxfp4 = true;
+    ck_assert_uint_eq(weights_of(dense, "Q4_K_M", EST_RUNTIME_LLAMACPP, EST_BACKEND_CUDA),
+                      weights_of(llama31_8b(), "Q4_K_M", EST_RUNTIME_LLAMACPP, EST_BACKEND_CUDA));
+}
+END_TEST
+
+/* best_quant for gpt-oss-20b on a 16 GB card: every GGUF label fits, the
+** first in quality order (the BF16 file at 13.8 GB) is taken at a short
+** context; without the flag the experts at bf16 would not fit. */
+START_TEST(test_estimator_gpt_oss_best_quant_16gb)
+{
+    struct est_input in;
+    memset(&in, 0, sizeof in);
+    in.model = gpt_oss_20b();
+    in.context = 4096;
+    in.device = (struct est_device){EST_DEVICE_GPU, EST_BACKEND_CUDA, 16, 448, 32, 1, 0, 0};
+    in.runtime = EST_RUNTIME_LLAMACPP;
+    in.os = EST_OS_LINUX;
+    const struct est_quant *best = est_best_quant(&in);
+    ck_assert_ptr_nonnull(best);
+    ck_assert_uint_ge(best->quality, est_quant_find("Q8_0")->quality);
+    in.quant = est_quant_find("Q4_K_M");
+    struct est_result r;
+    ck_assert_int_eq(est_estimate(&in, &r), EST_OK);
+    ck_assert_int_eq(r.verdict, EST_RUNS);
+    in.model.experts_mxfp4 = false;
+    ck_assert_int_eq(est_estimate(&in, &r), EST_OK);
+    ck_assert_int_ne(r.verdict, EST_RUNS);
+}
+END_TEST
+
 static Suite *estimator_suite(void)
 {
     Suite *s = suite_create("estimator");
@@ -1677,6 +1874,13 @@ static Suite *estimator_suite(void)
     tcase_add_test(misc, test_estimator_quant_table);
     tcase_add_test(misc, test_estimator_ids_round_trip);
     suite_add_tcase(s, misc);
+
+    TCase *mx = tcase_create("mxfp4");
+    tcase_add_test(mx, test_estimator_gpt_oss_gguf_matches_published_files);
+    tcase_add_test(mx, test_estimator_gpt_oss_runtimes);
+    tcase_add_test(mx, test_estimator_mxfp4_moe_quant);
+    tcase_add_test(mx, test_estimator_gpt_oss_best_quant_16gb);
+    suite_add_tcase(s, mx);
     return s;
 }
 
