@@ -488,6 +488,14 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
     out->usable_bytes = p.usable;
     out->budget_basis = p.basis;
     out->headroom_bytes = (int64_t)p.usable - (int64_t)f.total;
+    if (pl.n_cpu_moe > 0 && (pl.verdict == EST_RUNS || pl.verdict == EST_TIGHT)) {
+        /* experts kept in RAM (--n-cpu-moe): the devices hold the rest */
+        uint64_t on_devices = 0;
+        for (uint32_t d = 0; d < pl.devices_reported; d++)
+            on_devices += pl.device_bytes[d];
+        if (pl.devices_reported > 0)
+            out->headroom_bytes = (int64_t)p.usable - (int64_t)on_devices;
+    }
     out->verdict = pl.verdict;
     out->quant = &p.quant->pub;
     out->context = f.context;

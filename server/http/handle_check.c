@@ -114,8 +114,13 @@ static bool write_summary(const struct check_input *in, const struct est_result 
     if (res->n_cpu_moe > 0 && !fit_moe)
         ok = ok && append(buf, cap, &used, ", the experts of %u of its layers in system RAM,",
                           res->n_cpu_moe);
-    ok = ok && append(buf, cap, &used, " needs %.1f GiB %s ", gib(res->total_bytes),
-                      fits ? "and" : "but");
+    if (res->n_cpu_moe > 0 && !fit_moe && !many && res->devices_reported > 0)
+        /* the experts in RAM are not the GPU's to hold */
+        ok = ok && append(buf, cap, &used, " needs %.1f GiB on the GPU (%.1f GiB in all) %s ",
+                          gib(res->device_bytes[0]), gib(res->total_bytes), fits ? "and" : "but");
+    else
+        ok = ok && append(buf, cap, &used, " needs %.1f GiB %s ", gib(res->total_bytes),
+                          fits ? "and" : "but");
     if (many) {
         /* per device: the fullest one is the one that fails first */
         uint64_t fullest = 0;
