@@ -410,7 +410,7 @@ enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t 
     f->context = context ? context : estimator_default_context(p);
     f->batch = in->batch ? in->batch : 1;
     estimator_kv_compute(s, p->engine, p->kv_type, p->kv_type_v, f->context, f->batch,
-                         estimator_ubatch(in), in->device.count ? in->device.count : 1, &ck,
+                         estimator_ubatch(in, f->context), in->device.count ? in->device.count : 1, &ck,
                          &f->kv);
     f->compute =
         estimator_compute_bytes(s, in, p->engine, f->context, f->batch, p->flash_attn, &f->kv, &ck);

@@ -285,7 +285,7 @@ uint64_t estimator_llamacpp_compute_bytes(const struct estimator_shape *s, uint6
                                           uint32_t extra_devices, struct estimator_ck *ck);
 
 /* The llama.cpp family's physical batch for this input (-ub; 0 = 512). */
-uint32_t estimator_ubatch(const struct est_input *in);
+uint32_t estimator_ubatch(const struct est_input *in, uint32_t context);
 
 /* Activation working set for the runtime (compute_bytes of the result). */
 uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct est_input *in,

@@ -243,7 +243,22 @@ static uint64_t place_largest_layer_tensor(const struct place *pc, uint32_t i)
 ** @ 0450e2f9), so only one tensor bigger than the limit fails: the output
 ** matrix, a layer's K or V cache, the logits or attention scores of a
 ** micro-batch, or a layer matrix. */
+static uint64_t place_largest_allocation_of(const struct place *pc, uint32_t gpu_layers,
+                                            bool output);
+
+/* The largest single allocation, saturating instead of failing: it is a
+** reported figure (and Vulkan's cap check), so an absurd shape that overflows
+** only here must not turn an estimate the searches accept into an error. */
 static uint64_t place_largest_allocation(const struct place *pc, uint32_t gpu_layers, bool output)
+{
+    struct place own = *pc;
+    struct estimator_ck ck = {false};
+    own.ck = &ck;
+    return place_largest_allocation_of(&own, gpu_layers, output);
+}
+
+static uint64_t place_largest_allocation_of(const struct place *pc, uint32_t gpu_layers,
+                                            bool output)
 {
     /* only the answer and Vulkan's cap look at it: the searches skip it */
     const struct est_device *dev = &pc->p->in->device;
@@ -292,7 +307,7 @@ static uint64_t place_largest_allocation(const struct place *pc, uint32_t gpu_la
         ** KQ scores of all heads against every cell (llama-graph.cpp) */
         const uint64_t n_kv =
             (s->swa_layers >= s->n_layer && s->swa_window) ? kv->cells_swa : kv->cells_full;
-        uint64_t ub = estimator_ubatch(p->in);
+        uint64_t ub = estimator_ubatch(p->in, pc->f->context);
         uint64_t tokens = n_kv < ub ? n_kv : ub;
         if (tokens == 0)
             tokens = 1;
@@ -343,7 +358,7 @@ static void place_set_moe_range(struct place *pc, uint32_t lo, uint32_t hi)
     pc->moe_hi = hi > lo ? hi : lo;
     pc->op_copy = 0;
     const uint64_t n_kv = pc->f->kv.cells_full;
-    const uint64_t ub = estimator_ubatch(in);
+    const uint64_t ub = estimator_ubatch(in, pc->f->context);
     if (pc->moe_hi > pc->moe_lo && (n_kv < ub ? n_kv : ub) >= PLACE_OP_OFFLOAD_MIN_BATCH &&
         in->device.backend == EST_BACKEND_CUDA) {
         for (uint32_t i = pc->moe_lo; i < pc->moe_hi; i++) {
@@ -394,7 +409,7 @@ static void place_init(struct place *pc, const struct estimator_prep *p,
     if (pc->n_dev > 1) {
         const uint64_t n_kv =
             (s->swa_layers >= s->n_layer && s->swa_window) ? f->kv.cells_swa : f->kv.cells_full;
-        uint64_t base = estimator_llamacpp_compute_bytes(s, n_kv, estimator_ubatch(in),
+        uint64_t base = estimator_llamacpp_compute_bytes(s, n_kv, estimator_ubatch(in, f->context),
                                                          p->flash_attn, f->batch, 0, ck);
         if (base > f->compute)
             base = f->compute;

@@ -297,16 +297,18 @@ static uint32_t ollama_auto_batch(const struct est_input *in, const struct estim
     return b;
 }
 
-/* The physical batch: the caller's -ub / num_batch, else llama.cpp's 512, or
-** Ollama's automatic num_batch. */
-uint32_t estimator_ubatch(const struct est_input *in)
+/* The physical batch at `context` tokens (0 = in->context): the caller's
+** -ub / num_batch, else llama.cpp's 512, or Ollama's automatic num_batch,
+** which depends on the context sized (every part of one estimate uses the
+** same one, so a context search agrees with est_estimate). */
+uint32_t estimator_ubatch(const struct est_input *in, uint32_t context)
 {
     if (in->ubatch)
         return in->ubatch;
     if (in->runtime == EST_RUNTIME_OLLAMA) {
         struct estimator_shape s;
         if (estimator_shape_resolve(&in->model, &s) == EST_OK)
-            return ollama_auto_batch(in, &s, in->context, in->batch);
+            return ollama_auto_batch(in, &s, context ? context : in->context, in->batch);
     }
     return ESTIMATOR_LLAMACPP_UBATCH;
 }
@@ -338,7 +340,7 @@ uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct e
         const uint64_t streams = unified ? 1 : n_seq;
         const uint32_t ubatch = rt == EST_RUNTIME_OLLAMA && in->ubatch == 0
                                     ? ollama_auto_batch(in, s, context, batch)
-                                    : estimator_ubatch(in);
+                                    : estimator_ubatch(in, context);
         return estimator_llamacpp_compute_bytes(s, n_kv / streams, ubatch, flash_attn, n_seq,
                                                 accel ? count - 1 : 0, ck);
     }

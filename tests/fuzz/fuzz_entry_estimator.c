@@ -282,28 +282,54 @@ int fuzz_estimate_violation(const struct est_input *in, enum est_status st,
         return violation(why, cap, "total %llu or usable %llu beyond INT64_MAX on EST_OK",
                          (unsigned long long)res->total_bytes,
                          (unsigned long long)res->usable_bytes);
-    if (res->headroom_bytes != (int64_t)res->usable_bytes - (int64_t)res->total_bytes)
-        return violation(why, cap, "headroom %lld != usable %llu - total %llu",
+    /* headroom: usable minus what the devices hold (the footprint, less the
+    ** experts a fitting --n-cpu-moe keeps in RAM) */
+    const bool fitting = EST_RUNS == res->verdict || EST_TIGHT == res->verdict;
+    uint64_t held = res->total_bytes;
+    bool over_device = false, roomy_devices = true;
+    if (res->devices_reported > EST_SPLIT_MAX)
+        return violation(why, cap, "%u devices reported", res->devices_reported);
+    for (uint32_t d = 0; d < res->devices_reported; d++) {
+        over_device = over_device || res->device_bytes[d] > res->device_usable_bytes;
+        roomy_devices = roomy_devices && res->device_bytes[d] <= res->device_usable_bytes &&
+                        res->device_usable_bytes - res->device_bytes[d] >=
+                            res->device_usable_bytes / 10;
+    }
+    if (res->n_cpu_moe > 0 && fitting && res->devices_reported > 0) {
+        held = 0;
+        for (uint32_t d = 0; d < res->devices_reported; d++)
+            held += res->device_bytes[d];
+    }
+    if (res->headroom_bytes != (int64_t)res->usable_bytes - (int64_t)held)
+        return violation(why, cap, "headroom %lld != usable %llu - held %llu",
                          (long long)res->headroom_bytes, (unsigned long long)res->usable_bytes,
-                         (unsigned long long)res->total_bytes);
+                         (unsigned long long)held);
 
-    /* runs: at least a tenth of the usable memory left; tight: less, but it fits */
+    /* runs: at least a tenth of the usable memory left (of each device's
+    ** share when several are sized); tight: less, but it fits */
+    const bool many = res->devices_reported > 1;
     const bool fit = res->headroom_bytes >= 0;
     const bool roomy = fit && (uint64_t)res->headroom_bytes >= res->usable_bytes / 10;
+    /* a fitting total that still does not run: vLLM refusing the context, a
+    ** buffer over Vulkan's allocation cap, one device of several over its
+    ** share (the devices reported are then the offloaded layout), or too
+    ** little RAM for the experts kept there */
+    const bool reason = 0 != (res->warnings & (EST_WARN_CONTEXT_REFUSED | EST_WARN_ALLOCATION_CAP)) ||
+                        over_device || res->n_cpu_moe > 0 || many;
     switch (res->verdict) {
     case EST_RUNS:
-        if (!roomy)
+        if (many ? !roomy_devices : !roomy)
             return violation(why, cap, "runs with headroom %lld of usable %llu",
                              (long long)res->headroom_bytes, (unsigned long long)res->usable_bytes);
         break;
     case EST_TIGHT:
-        if (!fit || roomy)
+        if (!fit || over_device || (many ? roomy_devices : roomy))
             return violation(why, cap, "tight with headroom %lld of usable %llu",
                              (long long)res->headroom_bytes, (unsigned long long)res->usable_bytes);
         break;
     case EST_OFFLOAD:
     case EST_WONT_RUN:
-        if (fit)
+        if (fit && !reason)
             return violation(why, cap, "%s with headroom %lld >= 0", est_verdict_id(res->verdict),
                              (long long)res->headroom_bytes);
         break;
@@ -336,7 +362,7 @@ int fuzz_estimate_violation(const struct est_input *in, enum est_status st,
         return violation(why, cap, "a basis sentence is missing");
     const uint32_t known = EST_WARN_CONTEXT_ABOVE_TRAINED | EST_WARN_CEILING_APPROXIMATE |
                            EST_WARN_KV_TYPE_NEEDS_FA | EST_WARN_PARAMS_DERIVED |
-                           EST_WARN_SPEED_UNKNOWN;
+                           EST_WARN_SPEED_UNKNOWN | EST_WARN_ALLOCATION_CAP | EST_WARN_CONTEXT_REFUSED;
     if (0 != (res->warnings & ~known))
         return violation(why, cap, "unknown warning bits 0x%x", res->warnings);
 
@@ -396,18 +422,31 @@ static void check_max_context(const struct est_input *in)
 static void check_best_quant(const struct est_input *in, uint8_t probe)
 {
     const struct est_quant *best = est_best_quant(in);
+    /* without a context the quants are compared at the one est_estimate
+    ** reports for the input as asked (estimator.h) */
+    uint32_t ctx = in->context;
+    if (0 == ctx) {
+        struct est_result r0;
+        if (EST_OK != est_estimate(in, &r0)) {
+            if (NULL != best)
+                fuzz_fail(TARGET, "est_best_quant %s for an input est_estimate refuses",
+                          best->id);
+            return;
+        }
+        ctx = r0.context;
+    }
     if (NULL != best) {
         if (!est_quant_runs_on(best, in->runtime))
             fuzz_fail(TARGET, "est_best_quant %s is not loaded by %s", best->id,
                       est_runtime_id(in->runtime));
-        if (!fits_with(in, in->context, best))
+        if (!fits_with(in, ctx, best))
             fuzz_fail(TARGET, "est_best_quant %s does not fit", best->id);
     }
     /* one alternative per input, picked by the probe byte: a better quant must not fit */
     const struct est_quant *alt = est_quant_at(probe % est_quant_count());
     if (NULL == alt || !est_quant_runs_on(alt, in->runtime))
         return;
-    if ((NULL == best || alt->quality > best->quality) && fits_with(in, in->context, alt))
+    if ((NULL == best || alt->quality > best->quality) && fits_with(in, ctx, alt))
         fuzz_fail(TARGET, "est_best_quant %s but %s (quality %u) fits", best ? best->id : "NULL",
                   alt->id, alt->quality);
 }

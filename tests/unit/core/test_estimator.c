@@ -1489,12 +1489,12 @@ END_TEST
 START_TEST(test_estimator_ollama_auto_num_batch)
 {
     struct est_input in = input(llama31_8b(), "Q4_K_M", 4096, gpu(24, 1008), EST_RUNTIME_OLLAMA);
-    ck_assert_uint_eq(estimator_ubatch(&in), 512);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 512);
     in.context = 8192;
-    ck_assert_uint_eq(estimator_ubatch(&in), 1024);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 1024);
     /* 4.9 GB file + 8.6 GB predicted KV: within 60 % of 24 GiB, 2 GiB spare */
     in.context = 65536;
-    ck_assert_uint_eq(estimator_ubatch(&in), 2048);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 2048);
     /* the compute buffer is sized for it */
     struct estimator_shape s;
     ck_assert_int_eq(estimator_shape_resolve(&in.model, &s), EST_OK);
@@ -1504,30 +1504,30 @@ START_TEST(test_estimator_ollama_auto_num_batch)
     ck_assert(!ck.overflow);
     /* 16 GiB: above 60 % and 75 % of the memory, back to 512 */
     in.device = gpu(16, 500);
-    ck_assert_uint_eq(estimator_ubatch(&in), 512);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 512);
     /* num_parallel multiplies the context */
     in.device = gpu(24, 1008);
     in.context = 4096;
     in.batch = 2;
-    ck_assert_uint_eq(estimator_ubatch(&in), 1024);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 1024);
     in.batch = 1;
     /* flash attention off on CUDA: 512, 256 on an 8 GiB card past 4096 tokens */
     in.context = 8192;
     in.flash_attention = EST_OFF;
-    ck_assert_uint_eq(estimator_ubatch(&in), 512);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 512);
     in.device = gpu(8, 300);
-    ck_assert_uint_eq(estimator_ubatch(&in), 256);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 256);
     in.flash_attention = EST_AUTO;
     /* no GPU: the context alone decides */
     in.device = cpu_box(64);
     in.context = 65536;
-    ck_assert_uint_eq(estimator_ubatch(&in), 2048);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 2048);
     /* a num_batch the user sets wins; llama.cpp keeps its 512 */
     in.ubatch = 256;
-    ck_assert_uint_eq(estimator_ubatch(&in), 256);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 256);
     in.ubatch = 0;
     in.runtime = EST_RUNTIME_LLAMACPP;
-    ck_assert_uint_eq(estimator_ubatch(&in), 512);
+    ck_assert_uint_eq(estimator_ubatch(&in, 0), 512);
 }
 END_TEST
 
