@@ -435,8 +435,13 @@ bool estimator_fits_at(const struct estimator_prep *p, uint32_t context)
     /* The verdict est_estimate gives: per device, --n-cpu-moe, the Vulkan
     ** allocation cap. */
     struct estimator_placement pl;
-    return estimator_place(p, &f, &pl) == EST_OK &&
-           (pl.verdict == EST_RUNS || pl.verdict == EST_TIGHT);
+    if (estimator_place(p, &f, &pl) != EST_OK)
+        return false;
+    /* with --n-cpu-moe given, "fits" is the devices holding their part (the
+    ** answer is an offload by definition: the experts run from RAM) */
+    return pl.verdict == EST_RUNS || pl.verdict == EST_TIGHT ||
+           (p->in->n_cpu_moe > 0 && pl.n_cpu_moe > 0 && pl.devices_fit &&
+            pl.verdict == EST_OFFLOAD);
 }
 
 /* ---- est_estimate ---------------------------------------------------------------------- */
@@ -488,14 +493,7 @@ static enum est_status estimate(const struct est_input *in, struct est_result *o
     out->usable_bytes = p.usable;
     out->budget_basis = p.basis;
     out->headroom_bytes = (int64_t)p.usable - (int64_t)f.total;
-    if (pl.n_cpu_moe > 0 && (pl.verdict == EST_RUNS || pl.verdict == EST_TIGHT)) {
-        /* experts kept in RAM (--n-cpu-moe): the devices hold the rest */
-        uint64_t on_devices = 0;
-        for (uint32_t d = 0; d < pl.devices_reported; d++)
-            on_devices += pl.device_bytes[d];
-        if (pl.devices_reported > 0)
-            out->headroom_bytes = (int64_t)p.usable - (int64_t)on_devices;
-    }
+
     out->verdict = pl.verdict;
     out->quant = &p.quant->pub;
     out->context = f.context;
@@ -587,40 +585,52 @@ uint32_t est_max_context(const struct est_input *in)
     return lo * step;
 }
 
+/* Whether, with the experts of in->n_cpu_moe layers in RAM (p prepared for
+** that input), the devices hold the rest and RAM the experts. */
+static bool cpu_moe_fits(const struct estimator_prep *p, uint32_t context)
+{
+    struct estimator_footprint f;
+    struct estimator_placement pl;
+    return estimator_footprint_at(p, context, &f) == EST_OK &&
+           estimator_place(p, &f, &pl) == EST_OK && pl.devices_fit && pl.n_cpu_moe > 0 &&
+           pl.verdict == EST_OFFLOAD;
+}
+
 uint32_t est_min_cpu_moe(const struct est_input *in)
 {
-    struct est_result r;
     struct estimator_shape s;
     if (in == NULL || estimator_shape_resolve(&in->model, &s) != EST_OK || !s.moe)
         return 0;
-    struct est_input q = *in;
     /* The devices' part shrinks as N grows and the host part grows, so the
     ** smallest N whose device part fits is the only candidate. On discrete
     ** GPUs the device part is searched with unlimited host RAM (the budget of
     ** a GPU does not depend on it); unified memory shares one pool, so there
-    ** the verdict itself is searched. N only moves bytes between the devices
-    ** and RAM: the input is prepared once (g is what p looks at). */
-    struct est_input g = q;
+    ** the whole placement is searched. N only moves bytes between the
+    ** devices and RAM: the input is prepared once (g is what p looks at). */
+    struct est_input g = *in;
     if (g.device.kind == EST_DEVICE_GPU)
         g.device.system_ram_gib = 1e6;
-    uint32_t lo = 1, hi = s.n_layer;
-    g.n_cpu_moe = hi;
-    if (est_estimate(&g, &r) != EST_OK || r.n_cpu_moe == 0 ||
-        (r.verdict != EST_RUNS && r.verdict != EST_TIGHT))
-        return 0;
     struct estimator_prep p;
     if (estimator_prepare_input(&g, &p) != EST_OK || estimator_prepare_quant(&p, g.quant) != EST_OK)
+        return 0;
+    uint32_t lo = 1, hi = s.n_layer;
+    g.n_cpu_moe = hi;
+    if (!cpu_moe_fits(&p, g.context))
         return 0;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         g.n_cpu_moe = mid;
-        if (estimator_fits_at(&p, g.context))
+        if (cpu_moe_fits(&p, g.context))
             hi = mid;
         else
             lo = mid + 1;
     }
+    /* and with the real RAM */
+    struct est_input q = *in;
     q.n_cpu_moe = lo;
-    if (est_estimate(&q, &r) != EST_OK || (r.verdict != EST_RUNS && r.verdict != EST_TIGHT))
+    struct estimator_prep pq;
+    if (estimator_prepare_input(&q, &pq) != EST_OK ||
+        estimator_prepare_quant(&pq, q.quant) != EST_OK || !cpu_moe_fits(&pq, q.context))
         return 0;
     return lo;
 }

@@ -206,14 +206,17 @@ struct est_result {
 enum est_status est_estimate(const struct est_input *in, struct est_result *out);
 
 /* Largest context (tokens, at the runtime's granularity) for which the
-** verdict is RUNS or TIGHT with everything else as in *in; 0 if none fits.
+** verdict is RUNS or TIGHT with everything else as in *in (with n_cpu_moe
+** given: for which the devices hold their part); 0 if none fits.
 ** Searches with est_estimate; capped at max(model max_position_embeddings,
 ** in->context) (or EST_CONTEXT_MAX when the model has no maximum). */
 uint32_t est_max_context(const struct est_input *in);
 
 /* Smallest --n-cpu-moe N (llama.cpp family, MoE models) with which the
-** verdict is RUNS or TIGHT at in->context, everything else as in *in; 0 when
-** the model is not MoE, the runtime cannot do it, or no N fits. */
+** devices hold everything but the experts of N layers and RAM holds those
+** (the verdict is then OFFLOAD: the experts run from RAM) at in->context,
+** everything else as in *in; 0 when the model is not MoE, the runtime
+** cannot do it, or no N fits. */
 uint32_t est_min_cpu_moe(const struct est_input *in);
 
 /* Highest-quality quant the runtime loads for which the verdict at

@@ -430,6 +430,8 @@ struct estimator_placement {
     uint64_t largest_allocation;
     bool allocation_cap_exceeded;
     bool context_refused; /* the runtime refuses this context outright (vLLM) */
+    bool devices_fit;     /* everything placed on the devices fits them (the
+                          ** experts --n-cpu-moe keeps in RAM aside) */
 };
 
 /* Place a fully prepared estimate's footprint on the device(s) and decide the

@@ -688,7 +688,10 @@ static enum est_status place_memory(const struct estimator_prep *p,
         bool tight = false;
         for (uint32_t d = 0; d < pc.n_dev; d++)
             tight = tight || pc.dev_usable - bytes[d] < pc.dev_usable / 10;
-        pl->verdict = tight ? EST_TIGHT : EST_RUNS;
+        /* experts kept in RAM (--n-cpu-moe) run from RAM, slower: by the
+        ** verdicts' definition that is an offload, one whose device part fits */
+        pl->verdict = n_cpu_moe > 0 ? EST_OFFLOAD : tight ? EST_TIGHT : EST_RUNS;
+        pl->devices_fit = true;
         pl->gpu_layers = pl->layers_total;
         pl->gpu_layer_weights = lw;
         pl->gpu_layer_kv = lk;

@@ -1131,7 +1131,10 @@ static int step_split(struct plan *p)
 ** fits (est_min_cpu_moe). */
 static int step_cpu_moe(struct plan *p)
 {
-    if (EST_RUNTIME_LLAMACPP != p->in.runtime || fits(p->res.verdict))
+    /* llama-server's --fit already keeps experts in RAM when the model does
+    ** not fit (the answer then has n_cpu_moe > 0): the flag is the fix only
+    ** where --fit does not run, e.g. a --tensor-split set by hand */
+    if (EST_RUNTIME_LLAMACPP != p->in.runtime || fits(p->res.verdict) || 0 != p->res.n_cpu_moe)
         return 0;
     const uint32_t n = est_min_cpu_moe(&p->in);
     if (0 == n)
@@ -1139,7 +1142,8 @@ static int step_cpu_moe(struct plan *p)
     struct est_input in = p->in;
     struct est_result res;
     in.n_cpu_moe = n;
-    if (!try_estimate(&in, &res) || !fits(res.verdict))
+    if (!try_estimate(&in, &res) || res.verdict > p->res.verdict ||
+        res.n_cpu_moe == 0)
         return 0;
     struct names_buf nb;
     char command[FIX_COMMAND_MAX];
@@ -1157,7 +1161,7 @@ static int step_cpu_moe(struct plan *p)
                 "Mixture-of-experts: only a few experts run per token, so their weights can "
                 "stay in RAM while attention, KV cache and the rest stay on the GPU. With the "
                 "experts of the first %u of %u layers in RAM the GPU holds %.1f GiB and RAM "
-                "%.1f GiB; much faster than moving whole layers.",
+                "%.1f GiB; slower than all on the GPU, much faster than moving whole layers.",
                 n, res.gpu_layers_total ? res.gpu_layers_total - 1 : 0,
                 gib(res.device_bytes[0]), gib(res.host_bytes)) != 0)
         return -1;
@@ -1398,7 +1402,8 @@ const char *fix_error_id(const struct est_input *in, const struct est_result *re
         return "vulkan-max-allocation-exceeded";
     switch (in->runtime) {
     case EST_RUNTIME_MLX:
-        return "metal-allocator-oom";
+        /* the page is Metal's; MLX's CUDA and CPU back-ends have none */
+        return EST_BACKEND_METAL == b ? "metal-allocator-oom" : NULL;
     case EST_RUNTIME_LMSTUDIO:
         if (NULL != res->quant && EST_QF_MLX == res->quant->format)
             return "metal-allocator-oom";

@@ -111,16 +111,8 @@ static bool write_summary(const struct check_input *in, const struct est_result 
                 res->quant ? res->quant->id : in->quant_id, ctx, res->context == 1 ? "" : "s");
     /* --n-cpu-moe: where the experts went is part of the configuration */
     const bool fit_moe = res->n_cpu_moe > 0 && in->est.n_cpu_moe == 0;
-    if (res->n_cpu_moe > 0 && !fit_moe)
-        ok = ok && append(buf, cap, &used, ", the experts of %u of its layers in system RAM,",
-                          res->n_cpu_moe);
-    if (res->n_cpu_moe > 0 && !fit_moe && !many && res->devices_reported > 0)
-        /* the experts in RAM are not the GPU's to hold */
-        ok = ok && append(buf, cap, &used, " needs %.1f GiB on the GPU (%.1f GiB in all) %s ",
-                          gib(res->device_bytes[0]), gib(res->total_bytes), fits ? "and" : "but");
-    else
-        ok = ok && append(buf, cap, &used, " needs %.1f GiB %s ", gib(res->total_bytes),
-                          fits ? "and" : "but");
+    ok = ok && append(buf, cap, &used, " needs %.1f GiB %s ", gib(res->total_bytes),
+                      fits ? "and" : "but");
     if (many) {
         /* per device: the fullest one is the one that fails first */
         uint64_t fullest = 0;
@@ -147,12 +139,13 @@ static bool write_summary(const struct check_input *in, const struct est_result 
                           gib(res->headroom_bytes > 0 ? (uint64_t)res->headroom_bytes : 0));
         break;
     case EST_OFFLOAD:
-        if (fit_moe) {
-            /* llama-server's --fit keeps the experts of some layers in RAM */
+        if (res->n_cpu_moe > 0) {
+            /* experts in RAM: by llama-server's --fit or --n-cpu-moe */
             ok = ok && append(buf, cap, &used,
-                              "it runs with the experts of %u of its layers in system RAM (as "
-                              "llama-server's --fit places them), which is slower.",
-                              res->n_cpu_moe);
+                              "it runs with the experts of %u of its layers in system RAM%s, "
+                              "which is slower.",
+                              res->n_cpu_moe,
+                              fit_moe ? " (as llama-server's --fit places them)" : "");
             break;
         }
         if (res->gpu_layers_total == 0) {

@@ -384,7 +384,18 @@ static bool fits_with(const struct est_input *in, uint32_t context, const struct
     struct est_result res;
     v.context = context;
     v.quant = q;
-    return EST_OK == est_estimate(&v, &res) && fits(res.verdict);
+    if (EST_OK != est_estimate(&v, &res))
+        return false;
+    if (fits(res.verdict))
+        return true;
+    /* with --n-cpu-moe given, the searches take "the devices hold their
+    ** part" (the verdict is an offload: the experts run from RAM) */
+    if (0 == in->n_cpu_moe || EST_OFFLOAD != res.verdict || 0 == res.n_cpu_moe)
+        return false;
+    for (uint32_t d = 0; d < res.devices_reported && d < EST_SPLIT_MAX; d++)
+        if (res.device_bytes[d] > res.device_usable_bytes)
+            return false;
+    return true;
 }
 
 static void check_max_context(const struct est_input *in)

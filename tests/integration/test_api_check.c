@@ -108,20 +108,8 @@ static void assert_check_consistent(const json_t *js, const char *what)
                   (long long)usable, (long long)mem);
     ck_assert_msg(json_str_at(js, "budget.basis") && *json_str_at(js, "budget.basis"),
                   "%s: no budget.basis", what);
-    /* with experts kept in RAM (n_cpu_moe) a fitting answer's headroom is
-    ** what the devices leave */
-    json_int_t held = t;
-    if (int_at(js, "n_cpu_moe") > 0 &&
-        (0 == strcmp(verdict, "runs") || 0 == strcmp(verdict, "tight"))) {
-        const json_t *devs = json_object_get(js, "devices");
-        size_t i;
-        const json_t *d;
-        held = 0;
-        json_array_foreach(devs, i, d)
-            held += json_integer_value(json_object_get(d, "total_bytes"));
-    }
-    ck_assert_msg(head == usable - held, "%s: headroom %lld != usable %lld - held %lld", what,
-                  (long long)head, (long long)usable, (long long)held);
+    ck_assert_msg(head == usable - t, "%s: headroom %lld != usable %lld - total %lld", what,
+                  (long long)head, (long long)usable, (long long)t);
 
     /* "runs = fits with at least 10 % of the usable budget left; tight = fits with less" */
     if (0 == strcmp(verdict, "runs"))
@@ -130,9 +118,13 @@ static void assert_check_consistent(const json_t *js, const char *what)
     else if (0 == strcmp(verdict, "tight"))
         ck_assert_msg(head >= 0 && head * 10 < usable, "%s: tight with headroom %lld of %lld", what,
                       (long long)head, (long long)usable);
-    else if (!json_is_string(json_object_get(js, "error_id")) ||
-             0 != strcmp(json_str_at(js, "error_id"), "vllm-max-model-len-exceeds-derived"))
-        /* (vLLM refuses a context above the trained one whatever the memory) */
+    else if ((!json_is_string(json_object_get(js, "error_id")) ||
+              0 != strcmp(json_str_at(js, "error_id"), "vllm-max-model-len-exceeds-derived")) &&
+             !(0 == strcmp(verdict, "offload") && int_at(js, "n_cpu_moe") > 0) &&
+             json_array_size(json_object_get(js, "devices")) < 2)
+        /* (vLLM refuses a context above the trained one whatever the memory;
+        ** experts kept in RAM are an offload however small the rest; with
+        ** several GPUs one may be over its share while the sum fits) */
         ck_assert_msg(head < 0, "%s: %s but headroom %lld >= 0", what, verdict, (long long)head);
 
     ck_assert_msg(json_is_integer(json_object_get(js, "max_context")) &&

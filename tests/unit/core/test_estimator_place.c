@@ -109,6 +109,18 @@ static bool fits(enum est_verdict v)
     return v == EST_RUNS || v == EST_TIGHT;
 }
 
+/* With experts in RAM the verdict is an offload (they run from RAM); the
+** configuration holds when the devices hold the rest. */
+static bool placed(const struct est_result *r)
+{
+    if (r->verdict != EST_OFFLOAD || r->n_cpu_moe == 0)
+        return false;
+    for (uint32_t d = 0; d < r->devices_reported; d++)
+        if (r->device_bytes[d] > r->device_usable_bytes)
+            return false;
+    return true;
+}
+
 static struct est_result est(const struct est_input *in)
 {
     struct est_result r;
@@ -148,7 +160,7 @@ START_TEST(test_place_cpu_moe_smallest_n_fits)
     struct est_input at = in;
     at.n_cpu_moe = n;
     struct est_result r = est(&at);
-    ck_assert(fits(r.verdict));
+    ck_assert(placed(&r));
     ck_assert_uint_eq(r.n_cpu_moe, n);
     ck_assert_uint_le(r.device_bytes[0], r.device_usable_bytes);
     /* the footprint itself does not change: only where it lives */
@@ -380,7 +392,7 @@ START_TEST(test_place_cpu_moe_bounds_and_runtimes)
     in.n_cpu_moe = 1000; /* beyond the layer count: all layers */
     struct est_result r = est(&in);
     ck_assert_uint_eq(r.n_cpu_moe, 48);
-    ck_assert(fits(r.verdict));
+    ck_assert(placed(&r));
 
     /* too little RAM for the experts: the verdict falls back */
     struct est_input small = in;
@@ -412,10 +424,12 @@ START_TEST(test_place_cpu_moe_bounds_and_runtimes)
     ck_assert_uint_ge(m, 8192);
     struct est_input at = ctx;
     at.context = m;
-    ck_assert(fits(est(&at).verdict));
+    struct est_result rm = est(&at);
+    ck_assert(placed(&rm));
     if (m + 256 <= 40960) {
         at.context = m + 256;
-        ck_assert(!fits(est(&at).verdict));
+        struct est_result rn = est(&at);
+        ck_assert(!placed(&rn));
     }
 }
 END_TEST
@@ -573,11 +587,26 @@ START_TEST(test_place_cpu_moe_fix_before_offload)
         .gguf_repo = "unsloth/Qwen3-30B-A3B-GGUF",
         .gguf_quants = "Q4_K_M",
     };
+    /* left to llama-server's --fit, the experts already go to RAM: neither
+    ** --n-cpu-moe nor an -ngl (which would stop --fit) is suggested */
     struct est_input in = cuda(qwen3_30b_a3b(), 12, 1, 8192);
     struct est_result r = est(&in);
     struct fix_plan p;
+    ck_assert_uint_gt(r.n_cpu_moe, 0);
     ck_assert_int_eq(fix_plan_build(&in, &r, &names, &p), 0);
-    ck_assert_uint_gt(est_min_cpu_moe(&in), 0);
+    for (size_t i = 0; i < p.count; i++) {
+        ck_assert_ptr_null(strstr(p.steps[i].command, " --n-cpu-moe "));
+        ck_assert_ptr_null(strstr(p.steps[i].command, " -ngl "));
+    }
+    /* a --tensor-split set by hand stops --fit: two 8 GiB cards with an
+    ** uneven split do not hold the model, and --n-cpu-moe is the fix, before
+    ** any layer offload */
+    struct est_input two = cuda(qwen3_30b_a3b(), 8, 2, 8192);
+    two.tensor_split[0] = 1;
+    two.tensor_split[1] = 1;
+    r = est(&two);
+    ck_assert_int_eq(r.verdict, EST_WONT_RUN);
+    ck_assert_int_eq(fix_plan_build(&two, &r, &names, &p), 0);
     const char *want = " --n-cpu-moe ";
     size_t moe = FIX_MAX_STEPS, ngl = FIX_MAX_STEPS;
     for (size_t i = 0; i < p.count; i++) {
@@ -588,7 +617,7 @@ START_TEST(test_place_cpu_moe_fix_before_offload)
     }
     ck_assert_uint_lt(moe, p.count);
     ck_assert(ngl == FIX_MAX_STEPS || moe < ngl);
-    ck_assert(fits(p.steps[moe].verdict_after));
+    ck_assert_int_eq(p.steps[moe].verdict_after, EST_OFFLOAD);
     ck_assert_ptr_nonnull(strstr(p.steps[moe].command, "llama-server -hf "
                                                        "unsloth/Qwen3-30B-A3B-GGUF:Q4_K_M"));
     ck_assert_ptr_nonnull(strstr(p.steps[moe].command, " -c "));

@@ -693,8 +693,9 @@ START_TEST(test_speed_monotonic_in_model_size)
 }
 END_TEST
 
-/* An MoE model reads and multiplies only the experts a token visits: faster
-** than a dense model of about the same total size, in both phases. */
+/* An MoE model reads only the experts a token visits: it decodes faster than
+** a dense model of about the same total size. Its prompt speed is not
+** estimated (the dense rule is 2.5-5x optimistic for MoE). */
 START_TEST(test_speed_moe_faster_than_dense_of_same_size)
 {
     struct est_device d = device(EST_DEVICE_GPU, EST_BACKEND_CUDA, 80, 2000, 756.5);
@@ -704,7 +705,9 @@ START_TEST(test_speed_moe_faster_than_dense_of_same_size)
     /* decode: 48 layers against 64, each with its fixed cost, so the gap is
     ** smaller than the ratio of the bytes read */
     ck_assert_double_gt(rm.tokens_per_second, 2.5 * rd.tokens_per_second);
-    ck_assert_double_gt(rm.prompt_tokens_per_second, 3 * rd.prompt_tokens_per_second);
+    ck_assert_double_gt(rd.prompt_tokens_per_second, 0.0);
+    ck_assert_double_eq(rm.prompt_tokens_per_second, 0.0);
+    ck_assert_ptr_nonnull(strstr(rm.prompt_speed_basis, "mixture-of-experts"));
 }
 END_TEST
 
