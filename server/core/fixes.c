@@ -780,6 +780,18 @@ static int step_quant(struct plan *p)
     return add_step(p, title, why, command, &in, &res);
 }
 
+/* A step that leaves the verdict as it is and frees under 2 % of the usable
+** memory is noise in a plan (a q8_0 cache of 0.1 GiB, a wired limit 0.2 GiB
+** above the default): it is left out. */
+static bool negligible(const struct plan *p, const struct est_result *res)
+{
+    if (res->verdict != p->res.verdict)
+        return false;
+    const int64_t before = (int64_t)p->res.usable_bytes - (int64_t)p->res.total_bytes;
+    const int64_t after = (int64_t)res->usable_bytes - (int64_t)res->total_bytes;
+    return after - before < (int64_t)(res->usable_bytes / 50);
+}
+
 static int step_kv(struct plan *p)
 {
     const enum est_runtime rt = p->in.runtime;
@@ -799,7 +811,8 @@ static int step_kv(struct plan *p)
     in.kv_type = target;
     if (EST_RUNTIME_LLAMACPP == rt)
         in.flash_attention = EST_ON;
-    if (!try_estimate(&in, &res) || res.total_bytes >= p->res.total_bytes)
+    if (!try_estimate(&in, &res) || res.total_bytes >= p->res.total_bytes ||
+        negligible(p, &res))
         return 0;
 
     struct names_buf nb;
@@ -925,7 +938,8 @@ static int step_ceiling(struct plan *p)
     struct est_input in = p->in;
     struct est_result res;
     in.wired_limit_mb = limit;
-    if (!try_estimate(&in, &res) || res.usable_bytes <= p->res.usable_bytes)
+    if (!try_estimate(&in, &res) || res.usable_bytes <= p->res.usable_bytes ||
+        negligible(p, &res))
         return 0;
 
     struct names_buf nb;
@@ -1110,17 +1124,17 @@ static int step_split(struct plan *p)
                         sizeof p->args) != 0 ||
         render_serve(p, &nb, command, sizeof command) != 0)
         return -1;
-    uint32_t worst = 0;
-    for (uint32_t d = 1; d < count; d++)
-        if (p->res.device_bytes[d] > p->res.device_bytes[worst])
-            worst = d;
+    char held[160] = "";
+    for (uint32_t d = 0; d < count; d++)
+        if (appendf(held, sizeof held, "%s%.1f", d ? " / " : "", gib(res.device_bytes[d])) != 0)
+            return -1;
     if (appendf(title, sizeof title, "Split the layers %s over the GPUs", shares) != 0 ||
         appendf(why, sizeof why,
-                "With the default split GPU %u needs %.1f GiB of the %.1f GiB it may use: the "
-                "device holding the output layer also runs the widest compute buffer. "
-                "--tensor-split %s gives it fewer layers so every GPU fits.",
-                worst, gib(p->res.device_bytes[worst]), gib(p->res.device_usable_bytes),
-                shares) != 0)
+                "With every layer on the GPUs, the split llama.cpp picks by itself leaves one "
+                "GPU over its share (the one holding the output layer also runs the widest "
+                "compute buffer). --tensor-split %s sets the layers per GPU so that each holds "
+                "its part: %s GiB of the %.1f GiB each may use.",
+                shares, held, gib(res.device_usable_bytes)) != 0)
         return -1;
     return add_step(p, title, why, command, &in, &res);
 }
