@@ -139,7 +139,6 @@ static bool has_repo(const struct plan *p)
     return NULL != p->names && shell_safe(p->names->hf_repo);
 }
 
-static bool has_word(const char *list, const char *w);
 
 /* Whether the names carry a GGUF repository ("owner/name") with at least
 ** one listed quant: only then do llama.cpp -hf and lms get name a
@@ -186,7 +185,7 @@ static bool gguf_available(const struct fix_names *n, const struct est_quant *q,
     if (NULL == q)
         return false;
     if (has_gguf_repo_names(n))
-        return has_word(n->gguf_quants, q->id);
+        return text_has_word(n->gguf_quants, q->id);
     return EST_RUNTIME_LLAMACPP == rt && EST_QF_GGUF == q->format && !needs_imatrix(q);
 }
 
@@ -256,22 +255,6 @@ static void ollama_quant(const struct est_quant *q, char *out, size_t cap)
 }
 
 /* Whether the word w (no spaces) is one of the space-separated words of list. */
-static bool has_word(const char *list, const char *w)
-{
-    const size_t n = strlen(w);
-    if (NULL == list || 0 == n)
-        return false;
-    for (const char *p = list; '\0' != *p;) {
-        while (' ' == *p)
-            p++;
-        const char *end = strchr(p, ' ');
-        size_t len = NULL == end ? strlen(p) : (size_t)(end - p);
-        if (len == n && 0 == memcmp(p, w, n))
-            return true;
-        p += len;
-    }
-    return false;
-}
 
 /* Whether a name can go into a shell command as is: catalog ids, repository
 ** names and Ollama tags use only [A-Za-z0-9._-/:]. Anything else (a name
@@ -309,7 +292,7 @@ static int ollama_library_tag(const struct fix_names *n, const struct est_quant 
     const char *colon = strchr(t, ':');
     ollama_quant(q, oq, sizeof oq);
     if (NULL == at || NULL != strstr(at + 1, slot) || NULL == colon || colon > at ||
-        '\0' == oq[0] || !has_word(n->ollama_quants, oq))
+        '\0' == oq[0] || !text_has_word(n->ollama_quants, oq))
         return 1;
     const size_t head = (size_t)(at - t);
     if (snprintf(out, cap, "%.*s%s%s", (int)head, t, oq, at + sizeof slot - 1) >= (int)cap) {
@@ -354,7 +337,7 @@ static int names_fill(const struct plan *p, const struct est_quant *q, struct na
     ** google, openai publish none). "" when there is none (then no -hf or
     ** lms get command is rendered). */
     if (copy_str(nb->gguf_repo, sizeof nb->gguf_repo,
-                 has_gguf_repo(p) && NULL != q && has_word(n->gguf_quants, q->id) ? n->gguf_repo
+                 has_gguf_repo(p) && NULL != q && text_has_word(n->gguf_quants, q->id) ? n->gguf_repo
                                                                                 : "") != 0)
         return -1;
     gguf_tag(q, nb->quant, sizeof nb->quant);

@@ -357,3 +357,20 @@ const char *text_list_next(const char **cursor, size_t *len)
     *cursor = '\0' == *end ? NULL : end + 1;
     return p;
 }
+
+bool text_has_word(const char *list, const char *w)
+{
+    const size_t n = strlen(w);
+    if (NULL == list || 0 == n)
+        return false;
+    for (const char *p = list; '\0' != *p;) {
+        while (' ' == *p)
+            p++;
+        const char *end = strchr(p, ' ');
+        size_t len = NULL == end ? strlen(p) : (size_t)(end - p);
+        if (len == n && 0 == memcmp(p, w, n))
+            return true;
+        p += len;
+    }
+    return false;
+}

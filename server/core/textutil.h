@@ -36,6 +36,10 @@ size_t text_suggest(const char *query, const char *const *candidates, size_t n, 
 ** item. Start with *cursor = the list (a NUL-terminated string). */
 const char *text_list_next(const char **cursor, size_t *len);
 
+/* Whether the space-separated list (e.g. a catalog row's gguf_quants:
+** "Q4_K_M Q8_0") holds the word w exactly; false for a NULL list or empty w. */
+bool text_has_word(const char *list, const char *w);
+
 /* Write v with thousands separators ("16777216" -> "16,777,216") into out
 ** (cap bytes incl. NUL); truncated at cap, always NUL-terminated when cap > 0. */
 void text_thousands(uint64_t v, char *out, size_t cap);

@@ -450,22 +450,6 @@ static void take_string(struct parse *ps, struct raw *r, enum field_id f, const 
     }
 }
 
-/* Whether the space-separated list (a catalog row's gguf_quants) holds w. */
-static bool list_has_word(const char *list, const char *w)
-{
-    const size_t n = strlen(w);
-    for (const char *p = list; *p;) {
-        while (*p == ' ')
-            p++;
-        const char *end = strchr(p, ' ');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncasecmp(p, w, n) == 0)
-            return true;
-        p += len;
-    }
-    return false;
-}
-
 /* The first word of a space-separated list into out; false when empty or
 ** too long. */
 static bool first_word(const char *list, char *out, size_t cap)
@@ -1308,7 +1292,7 @@ static int resolve(struct parse *ps, const struct raw *r, struct check_input *in
         ** default, so the answer is about a file that exists. */
         if (q && in->model && in->model->gguf_quants[0] &&
             (e->runtime == EST_RUNTIME_LLAMACPP || e->runtime == EST_RUNTIME_LMSTUDIO) &&
-            !list_has_word(in->model->gguf_quants, q->id)) {
+            !text_has_word(in->model->gguf_quants, q->id)) {
             char first[32];
             const struct est_quant *alt = NULL;
             if (first_word(in->model->gguf_quants, first, sizeof first))

@@ -317,6 +317,19 @@ START_TEST(test_text_suggest_long_inputs_are_safe)
 }
 END_TEST
 
+START_TEST(test_text_has_word)
+{
+    ck_assert(text_has_word("Q4_K_M Q8_0 bf16", "Q8_0"));
+    ck_assert(text_has_word("Q4_K_M Q8_0 bf16", "Q4_K_M"));
+    ck_assert(text_has_word("  MXFP4_MOE  ", "MXFP4_MOE"));
+    ck_assert(!text_has_word("Q4_K_M Q8_0", "Q4_K"));   /* whole words only */
+    ck_assert(!text_has_word("Q4_K_M Q8_0", "q8_0"));   /* exact spelling */
+    ck_assert(!text_has_word("Q4_K_M", ""));
+    ck_assert(!text_has_word(NULL, "Q4_K_M"));
+    ck_assert(!text_has_word("", "Q4_K_M"));
+}
+END_TEST
+
 static Suite *textutil_suite(void)
 {
     Suite *s = suite_create("textutil");
@@ -340,6 +353,7 @@ static Suite *textutil_suite(void)
     tcase_add_test(tc, test_text_suggest_nothing_for_unrelated);
     tcase_add_test(tc, test_text_suggest_respects_max_and_order);
     tcase_add_test(tc, test_text_suggest_long_inputs_are_safe);
+    tcase_add_test(tc, test_text_has_word);
     suite_add_tcase(s, tc);
     return s;
 }
