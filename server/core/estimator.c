@@ -409,11 +409,14 @@ enum est_status estimator_footprint_at(const struct estimator_prep *p, uint32_t 
 
     f->context = context ? context : estimator_default_context(p);
     f->batch = in->batch ? in->batch : 1;
+    /* once per footprint: Ollama's automatic batch sizes a weight file */
+    f->ubatch = estimator_ubatch(in, f->context);
     estimator_kv_compute(s, p->engine, p->kv_type, p->kv_type_v, f->context, f->batch,
-                         estimator_ubatch(in, f->context), in->device.count ? in->device.count : 1, &ck,
+                         f->ubatch, in->device.count ? in->device.count : 1, &ck,
                          &f->kv);
     f->compute =
-        estimator_compute_bytes(s, in, p->engine, f->context, f->batch, p->flash_attn, &f->kv, &ck);
+        estimator_compute_bytes(s, in, p->engine, f->context, f->batch, f->ubatch, p->flash_attn,
+                                &f->kv, &ck);
     f->total = estimator_add(&ck, estimator_add(&ck, p->wt.total, f->kv.total),
                              estimator_add(&ck, f->compute, p->overhead));
     if (ck.overflow || p->overhead_overflow || p->budget_overflow ||

@@ -290,7 +290,7 @@ uint32_t estimator_ubatch(const struct est_input *in, uint32_t context);
 /* Activation working set for the runtime (compute_bytes of the result). */
 uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct est_input *in,
                                  enum est_runtime rt, uint32_t context, uint32_t batch,
-                                 bool flash_attn, const struct estimator_kv *kv,
+                                 uint32_t ubatch, bool flash_attn, const struct estimator_kv *kv,
                                  struct estimator_ck *ck);
 
 /* Fixed runtime reserves beyond weights/KV/compute (overhead_bytes). */
@@ -374,6 +374,7 @@ struct estimator_prep {
 struct estimator_footprint {
     uint32_t context; /* defaults resolved */
     uint32_t batch;
+    uint32_t ubatch;  /* the llama.cpp family's physical batch at this context */
     struct estimator_kv kv;
     uint64_t compute;
     uint64_t total;

@@ -307,7 +307,7 @@ static uint64_t place_largest_allocation_of(const struct place *pc, uint32_t gpu
         ** KQ scores of all heads against every cell (llama-graph.cpp) */
         const uint64_t n_kv =
             (s->swa_layers >= s->n_layer && s->swa_window) ? kv->cells_swa : kv->cells_full;
-        uint64_t ub = estimator_ubatch(p->in, pc->f->context);
+        uint64_t ub = pc->f->ubatch;
         uint64_t tokens = n_kv < ub ? n_kv : ub;
         if (tokens == 0)
             tokens = 1;
@@ -358,7 +358,7 @@ static void place_set_moe_range(struct place *pc, uint32_t lo, uint32_t hi)
     pc->moe_hi = hi > lo ? hi : lo;
     pc->op_copy = 0;
     const uint64_t n_kv = pc->f->kv.cells_full;
-    const uint64_t ub = estimator_ubatch(in, pc->f->context);
+    const uint64_t ub = pc->f->ubatch;
     if (pc->moe_hi > pc->moe_lo && (n_kv < ub ? n_kv : ub) >= PLACE_OP_OFFLOAD_MIN_BATCH &&
         in->device.backend == EST_BACKEND_CUDA) {
         for (uint32_t i = pc->moe_lo; i < pc->moe_hi; i++) {
@@ -409,7 +409,7 @@ static void place_init(struct place *pc, const struct estimator_prep *p,
     if (pc->n_dev > 1) {
         const uint64_t n_kv =
             (s->swa_layers >= s->n_layer && s->swa_window) ? f->kv.cells_swa : f->kv.cells_full;
-        uint64_t base = estimator_llamacpp_compute_bytes(s, n_kv, estimator_ubatch(in, f->context),
+        uint64_t base = estimator_llamacpp_compute_bytes(s, n_kv, f->ubatch,
                                                          p->flash_attn, f->batch, 0, ck);
         if (base > f->compute)
             base = f->compute;

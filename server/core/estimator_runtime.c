@@ -315,7 +315,7 @@ uint32_t estimator_ubatch(const struct est_input *in, uint32_t context)
 
 uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct est_input *in,
                                  enum est_runtime rt, uint32_t context, uint32_t batch,
-                                 bool flash_attn, const struct estimator_kv *kv,
+                                 uint32_t ubatch, bool flash_attn, const struct estimator_kv *kv,
                                  struct estimator_ck *ck)
 {
     const uint32_t count = in->device.count == 0 ? 1 : in->device.count;
@@ -338,9 +338,6 @@ uint64_t estimator_compute_bytes(const struct estimator_shape *s, const struct e
         bool unified = false;
         estimator_llamacpp_seqs(rt, batch, &n_seq, &unified);
         const uint64_t streams = unified ? 1 : n_seq;
-        const uint32_t ubatch = rt == EST_RUNTIME_OLLAMA && in->ubatch == 0
-                                    ? ollama_auto_batch(in, s, context, batch)
-                                    : estimator_ubatch(in, context);
         return estimator_llamacpp_compute_bytes(s, n_kv / streams, ubatch, flash_attn, n_seq,
                                                 accel ? count - 1 : 0, ck);
     }

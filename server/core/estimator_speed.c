@@ -317,7 +317,7 @@ static void prompt_speed(const struct estimator_prep *p, const struct estimator_
     ** --no-op-offload turns it off): every physical batch of -ub tokens pays
     ** one copy of the layers kept in RAM. */
     double host_weights = (double)estimator_sub_floor(p->wt.layers, pl->gpu_layer_weights);
-    double ubatch = (double)estimator_ubatch(in, f->context);
+    double ubatch = (double)f->ubatch;
     double copy = host_weights / (PCIE_COPY_GBS * 1e9);
     out->prompt_tps = ubatch / (ubatch * seconds + copy);
     out->prompt_basis = PROMPT_OFFLOAD;
